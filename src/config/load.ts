@@ -1,0 +1,144 @@
+/**
+ * Loading: find the file, parse YAML, expand `${ENV}`, validate, apply defaults.
+ * The result is plain data; providers/ turns its `providers` map into live providers.
+ */
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { configSchema, type RawConfig, type RawProviderConfig } from './schema.ts';
+import { expandEnv, type Env, type ExpansionProblem } from './expand-env.ts';
+
+export interface ConfigProblem {
+  path: string;
+  message: string;
+}
+
+/** Thrown for any invalid configuration; `problems` name each key path. */
+export class ConfigError extends Error {
+  readonly problems: ConfigProblem[];
+  constructor(problems: ConfigProblem[], source?: string) {
+    const where = source === undefined ? 'configuration' : `configuration ${source}`;
+    super(`invalid ${where}:\n${problems.map((problem) => `  - ${problem.path}: ${problem.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export interface ClientKey {
+  key: string;
+  name: string;
+}
+
+export interface RoutingSettings {
+  strategy: 'priority' | 'round_robin' | 'fill_first';
+  maxAttempts: number;
+  fallbacks: Record<string, string[]>;
+  timeouts: { connectMs: number; firstByteMs: number; idleMs: number };
+}
+
+export interface GatewayConfig {
+  host: string;
+  port: number;
+  clientKeys: ClientKey[];
+  managementKey: string | undefined;
+  allowUnauthenticated: boolean;
+  dataDir: string;
+  logLevel: string;
+  maxBodySize: number;
+  routing: RoutingSettings;
+  /** Provider entries by name, as written (after `${ENV}` expansion and validation). */
+  providers: Record<string, RawProviderConfig>;
+  /** The file this came from, when there was one. */
+  source: string | undefined;
+}
+
+export const DEFAULT_PORT = 8317;
+export const DEFAULT_MAX_BODY_SIZE = 32 * 1024 * 1024;
+
+/** Validates a raw (already YAML-parsed) config object. */
+export function buildConfig(raw: unknown, env: Env, source?: string): GatewayConfig {
+  const expansionProblems: ExpansionProblem[] = [];
+  const expanded = expandEnv(raw ?? {}, env, expansionProblems);
+  if (expansionProblems.length > 0) throw new ConfigError(expansionProblems, source);
+  if (expanded === null || typeof expanded !== 'object' || Array.isArray(expanded)) {
+    throw new ConfigError([{ path: '(root)', message: 'the configuration must be a mapping of keys' }], source);
+  }
+  const parsed = configSchema.safeParse(expanded);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })),
+      source,
+    );
+  }
+  return applyDefaults(parsed.data, env, source);
+}
+
+function applyDefaults(data: RawConfig, env: Env, source: string | undefined): GatewayConfig {
+  const providers: Record<string, RawProviderConfig> = {};
+  for (const [name, entry] of Object.entries(data.providers ?? {})) providers[name] = entry ?? {};
+  const timeouts = data.routing?.timeouts;
+  return {
+    host: data.host ?? '127.0.0.1',
+    port: data.port ?? DEFAULT_PORT,
+    clientKeys: (data.api_keys ?? []).map((entry, index) =>
+      typeof entry === 'string' ? { key: entry, name: `key-${index + 1}` } : { key: entry.key, name: entry.name ?? `key-${index + 1}` },
+    ),
+    managementKey: data.management_key,
+    allowUnauthenticated: data.allow_unauthenticated ?? false,
+    dataDir: resolve(data.data_dir ?? env.CLIPROXY_DATA_DIR ?? join(homedir(), '.cliproxy')),
+    logLevel: data.log_level ?? env.CLIPROXY_LOG_LEVEL ?? 'info',
+    maxBodySize: data.max_body_size ?? DEFAULT_MAX_BODY_SIZE,
+    routing: {
+      strategy: data.routing?.strategy ?? 'priority',
+      maxAttempts: data.routing?.max_attempts ?? 3,
+      fallbacks: data.routing?.fallbacks ?? {},
+      timeouts: {
+        connectMs: timeouts?.connect ?? 10_000,
+        firstByteMs: timeouts?.first_byte ?? 300_000,
+        idleMs: timeouts?.idle ?? 300_000,
+      },
+    },
+    providers,
+    source,
+  };
+}
+
+function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  if (path.length === 0) return '(root)';
+  let out = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else out += out === '' ? String(segment) : `.${String(segment)}`;
+  }
+  return out;
+}
+
+/** Where the config file is: `--config`, then `CLIPROXY_CONFIG`, then `./cliproxy.yaml` if present. */
+export function locateConfig(explicit: string | undefined, env: Env, cwd = process.cwd()): string | undefined {
+  if (explicit !== undefined) return resolve(cwd, explicit);
+  if (env.CLIPROXY_CONFIG !== undefined && env.CLIPROXY_CONFIG !== '') return resolve(cwd, env.CLIPROXY_CONFIG);
+  const fallback = resolve(cwd, 'cliproxy.yaml');
+  return existsSync(fallback) ? fallback : undefined;
+}
+
+/** Reads and parses a YAML file into a raw object (not yet validated). */
+export async function readConfigFile(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError([{ path: '(file)', message: `cannot read ${path}: ${(error as Error).message}` }], path);
+  }
+  try {
+    return parseYaml(text) ?? {};
+  } catch (error) {
+    const message = error instanceof YAMLParseError ? error.message : String(error);
+    throw new ConfigError([{ path: '(yaml)', message }], path);
+  }
+}
+
+export async function loadConfigFile(path: string, env: Env): Promise<GatewayConfig> {
+  return buildConfig(await readConfigFile(path), env, path);
+}

@@ -1,0 +1,97 @@
+/**
+ * The request dispatcher: the hot inference route first, then the catalogue and
+ * management routes. Every error thrown below ends here and is rendered once, in the
+ * client's format.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { GatewayError, toGatewayError } from '../errors.ts';
+import { sendJson } from './http-io.ts';
+import { sendError } from './render-error.ts';
+import type { GatewayContext } from './runtime.ts';
+import { chatCompletions } from './routes/chat-completions.ts';
+import { capabilitiesRoute, getModelRoute, listModelsRoute } from './routes/models.ts';
+import {
+  getProviderRoute, listProvidersRoute, providerCapabilitiesRoute, providerModelsRoute, providerStatusRoute, setEnabledRoute,
+} from './routes/providers.ts';
+
+const EMPTY_QUERY = new URLSearchParams();
+
+export function createHandler(context: GatewayContext): (request: IncomingMessage, response: ServerResponse) => void {
+  return (request, response) => {
+    dispatch(request, response, context).catch((error: unknown) => {
+      const failure = toGatewayError(error);
+      if (failure.status >= 500 && failure.code === 'internal_error') context.logger.error({ err: failure.cause, url: request.url }, 'request failed');
+      sendError(response, failure);
+    });
+  };
+}
+
+function methodNotAllowed(allowed: string): GatewayError {
+  return new GatewayError(405, 'method_not_allowed', `method not allowed; use ${allowed}`, { headers: { allow: allowed }, retryable: false });
+}
+
+async function dispatch(request: IncomingMessage, response: ServerResponse, context: GatewayContext): Promise<void> {
+  const url = request.url ?? '/';
+  const mark = url.indexOf('?');
+  const path = mark < 0 ? url : url.slice(0, mark);
+  const query = mark < 0 ? EMPTY_QUERY : new URLSearchParams(url.slice(mark + 1));
+  const method = request.method ?? 'GET';
+  const runtime = context.current();
+
+  if (path === '/v1/chat/completions') {
+    if (method !== 'POST') throw methodNotAllowed('POST');
+    runtime.auth.requireClient(request, query);
+    return chatCompletions(request, response, context);
+  }
+
+  if (path === '/' || path === '/health') {
+    if (method === 'HEAD') return void response.writeHead(200).end();
+    return sendJson(response, 200, { status: 'ok', service: 'cliproxy' });
+  }
+  if (path === '/ready') {
+    const usable = runtime.built.registry.listEnabled().filter((provider) => runtime.built.entries.get(provider.name())?.notServedYet === undefined);
+    return sendJson(response, usable.length > 0 ? 200 : 503, {
+      ready: usable.length > 0,
+      config: runtime.config.source ?? null,
+      providers_usable: usable.map((provider) => provider.name()),
+    });
+  }
+
+  if (!path.startsWith('/v1/')) throw new GatewayError(404, 'not_found', `no route for ${method} ${path}`, { retryable: false });
+  runtime.auth.requireClient(request, query);
+
+  if (path === '/v1/models') {
+    if (method !== 'GET') throw methodNotAllowed('GET');
+    return listModelsRoute(request, response, context, query);
+  }
+  if (path.startsWith('/v1/models/')) {
+    if (method !== 'GET') throw methodNotAllowed('GET');
+    return getModelRoute(response, context, decodeURIComponent(path.slice('/v1/models/'.length)));
+  }
+  if (path === '/v1/capabilities') {
+    if (method !== 'GET') throw methodNotAllowed('GET');
+    return capabilitiesRoute(response, context, query);
+  }
+  if (path === '/v1/providers') {
+    if (method !== 'GET') throw methodNotAllowed('GET');
+    return listProvidersRoute(response, context, query);
+  }
+  if (path.startsWith('/v1/providers/')) {
+    const [name = '', action, ...rest] = path.slice('/v1/providers/'.length).split('/').map(decodeURIComponent);
+    if (rest.length === 0 && name !== '') {
+      if (action === undefined) {
+        if (method !== 'GET') throw methodNotAllowed('GET');
+        return getProviderRoute(response, context, name);
+      }
+      if (action === 'enabled') {
+        if (method !== 'PUT') throw methodNotAllowed('PUT');
+        return setEnabledRoute(request, response, context, name);
+      }
+      if (method !== 'GET' && (action === 'models' || action === 'capabilities' || action === 'status')) throw methodNotAllowed('GET');
+      if (action === 'models') return providerModelsRoute(response, context, name);
+      if (action === 'capabilities') return providerCapabilitiesRoute(response, context, name);
+      if (action === 'status') return providerStatusRoute(response, context, name);
+    }
+  }
+  throw new GatewayError(404, 'not_found', `no route for ${method} ${path}`, { retryable: false });
+}

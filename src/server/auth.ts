@@ -1,0 +1,94 @@
+/**
+ * Client and management authentication. Keys are compared as SHA-256 digests with
+ * timingSafeEqual against every configured key, so neither a key's content nor its
+ * position leaks through timing. Presented keys are never logged.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { GatewayError } from '../errors.ts';
+import type { ClientKey } from '../config/load.ts';
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+/** The key a client presented: `Authorization: Bearer`, `x-api-key`, `x-goog-api-key` or `?key=`. */
+export function presentedKey(request: IncomingMessage, query: URLSearchParams | undefined): string | undefined {
+  const authorization = request.headers.authorization;
+  if (authorization !== undefined) {
+    const match = /^Bearer\s+(.+)$/i.exec(authorization);
+    if (match !== null) return (match[1] as string).trim();
+  }
+  const apiKey = request.headers['x-api-key'] ?? request.headers['x-goog-api-key'];
+  if (typeof apiKey === 'string' && apiKey !== '') return apiKey;
+  const fromQuery = query?.get('key');
+  return fromQuery === null || fromQuery === '' ? undefined : fromQuery;
+}
+
+export class KeySet {
+  private readonly digests: Array<{ digest: Buffer; name: string }>;
+
+  constructor(keys: ClientKey[]) {
+    this.digests = keys.map((key) => ({ digest: digest(key.key), name: key.name }));
+  }
+
+  get size(): number {
+    return this.digests.length;
+  }
+
+  /** The name of the matching key, or undefined. Always compares against every key. */
+  match(candidate: string | undefined): string | undefined {
+    if (candidate === undefined) return undefined;
+    const presented = digest(candidate);
+    let found: string | undefined;
+    for (const entry of this.digests) {
+      if (timingSafeEqual(presented, entry.digest) && found === undefined) found = entry.name;
+    }
+    return found;
+  }
+}
+
+export function isLoopback(request: IncomingMessage): boolean {
+  const address = request.socket.remoteAddress ?? '';
+  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
+}
+
+export class Authenticator {
+  private readonly clients: KeySet;
+  private readonly management: KeySet;
+
+  constructor(clientKeys: ClientKey[], managementKey: string | undefined) {
+    this.clients = new KeySet(clientKeys);
+    this.management = new KeySet(managementKey === undefined ? [] : [{ key: managementKey, name: 'management' }]);
+  }
+
+  /** For inference and read routes: a client key (or the management key) when keys are set. */
+  requireClient(request: IncomingMessage, query: URLSearchParams | undefined): string {
+    if (this.clients.size === 0) return 'anonymous';
+    const key = presentedKey(request, query);
+    const name = this.clients.match(key) ?? this.managementMatch(request, key);
+    if (name === undefined) {
+      throw new GatewayError(401, 'unauthorized', key === undefined ? 'missing API key' : 'invalid API key', { retryable: false });
+    }
+    return name;
+  }
+
+  /** For writes: the management key; with none configured, loopback clients only. */
+  requireManagement(request: IncomingMessage): void {
+    if (this.management.size === 0) {
+      if (isLoopback(request)) return;
+      throw new GatewayError(403, 'forbidden', 'management is only open to loopback clients when no management_key is set', { retryable: false });
+    }
+    const header = request.headers['x-management-key'];
+    const key = typeof header === 'string' ? header : presentedKey(request, undefined);
+    if (this.management.match(key) === undefined) {
+      throw new GatewayError(key === undefined ? 401 : 403, key === undefined ? 'unauthorized' : 'forbidden',
+        key === undefined ? 'this route needs the management key' : 'invalid management key', { retryable: false });
+    }
+  }
+
+  private managementMatch(request: IncomingMessage, key: string | undefined): string | undefined {
+    const header = request.headers['x-management-key'];
+    return this.management.match(typeof header === 'string' ? header : key);
+  }
+}

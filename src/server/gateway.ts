@@ -1,0 +1,143 @@
+/**
+ * Starting and stopping the gateway: load and validate the config, build the providers,
+ * listen, and watch the config file. A reload builds a complete new runtime and swaps it
+ * in only when every part of it is valid; otherwise the running config stays.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { buildConfig, ConfigError, readConfigFile, type GatewayConfig } from '../config/load.ts';
+import type { Env } from '../config/expand-env.ts';
+import { watchConfigFile, type ConfigWatcher } from '../config/watch.ts';
+import { buildProviders } from '../providers/build.ts';
+import { UpstreamClient } from '../providers/upstream-client.ts';
+import { Router } from '../routing/router.ts';
+import { StatsBook } from '../routing/stats.ts';
+import { createHandler } from './app.ts';
+import { Authenticator } from './auth.ts';
+import { createLogger, type Logger } from './logger.ts';
+import type { GatewayContext, Runtime } from './runtime.ts';
+
+export interface GatewayOptions {
+  /** A raw config object (as parsed from YAML); takes precedence over `configPath`. */
+  config?: unknown;
+  /** A YAML file to load and, unless `watch` is false, to watch for edits. */
+  configPath?: string;
+  /** Environment for `${VAR}` expansion and providers' conventional key variables. */
+  env?: Env;
+  logLevel?: string;
+  watch?: boolean;
+  /** Overrides of the config's host and port (CLI flags). */
+  host?: string;
+  port?: number;
+}
+
+export interface RunningGateway {
+  url: string;
+  host: string;
+  port: number;
+  context: GatewayContext;
+  /** Re-reads the config file (or applies `raw`); throws ConfigError and keeps the old one when invalid. */
+  reload(raw?: unknown): Promise<void>;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+function checkExposure(config: GatewayConfig): void {
+  if (LOOPBACK.test(config.host) || config.clientKeys.length > 0 || config.allowUnauthenticated) return;
+  throw new ConfigError([{
+    path: 'api_keys',
+    message: `binding to ${config.host} without client keys would open the gateway to the network; set api_keys, or allow_unauthenticated: true`,
+  }], config.source);
+}
+
+async function buildRuntime(config: GatewayConfig, env: Env, client: UpstreamClient, overrides: ReadonlyMap<string, boolean>): Promise<Runtime> {
+  const built = await buildProviders(config, { env, client });
+  for (const [name, enabled] of overrides) built.registry.setEnabled(name, enabled);
+  const secrets = [
+    ...[...built.entries.values()].flatMap((entry) => entry.credentials.map((credential) => credential.secret)),
+    ...config.clientKeys.map((key) => key.key),
+    ...(config.managementKey === undefined ? [] : [config.managementKey]),
+  ];
+  return { config, built, router: new Router(built, config.routing), auth: new Authenticator(config.clientKeys, config.managementKey), secrets };
+}
+
+export async function startGateway(options: GatewayOptions = {}): Promise<RunningGateway> {
+  const env = options.env ?? process.env;
+  const path = options.config === undefined ? options.configPath : undefined;
+  const load = async (raw?: unknown): Promise<GatewayConfig> => {
+    const source = raw === undefined && path !== undefined ? await readConfigFile(path) : raw ?? options.config ?? {};
+    const config = buildConfig(source, env, raw === undefined ? path : undefined);
+    if (options.host !== undefined) config.host = options.host;
+    if (options.port !== undefined) config.port = options.port;
+    checkExposure(config);
+    return config;
+  };
+
+  const config = await load();
+  const logger: Logger = createLogger(options.logLevel ?? config.logLevel);
+  const client = new UpstreamClient({ connectTimeoutMs: config.routing.timeouts.connectMs });
+  const overrides = new Map<string, boolean>();
+  let runtime = await buildRuntime(config, env, client, overrides);
+
+  const context: GatewayContext = {
+    current: () => runtime,
+    stats: new StatsBook(),
+    logger,
+    startedAt: Math.floor(Date.now() / 1000),
+    setEnabled(name, enabled) {
+      if (!runtime.built.registry.setEnabled(name, enabled)) return false;
+      overrides.set(name, enabled);
+      return true;
+    },
+  };
+
+  const server: Server = createServer({ keepAlive: true, requestTimeout: 0, headersTimeout: 60_000 }, createHandler(context));
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  logger.info({ url, config: config.source ?? null, providers: runtime.built.registry.listEnabled().map((provider) => provider.name()) }, 'listening');
+
+  const reload = async (raw?: unknown): Promise<void> => {
+    const next = await load(raw);
+    const nextRuntime = await buildRuntime(next, env, client, overrides);
+    if (next.host !== runtime.config.host || next.port !== runtime.config.port) {
+      logger.warn({ host: next.host, port: next.port }, 'host and port changes apply at the next restart');
+    }
+    runtime = nextRuntime;
+    logger.info({ providers: runtime.built.registry.listEnabled().map((provider) => provider.name()) }, 'configuration reloaded');
+  };
+
+  let watcher: ConfigWatcher | undefined;
+  if (path !== undefined && options.watch !== false) {
+    watcher = watchConfigFile(path, () => {
+      reload().catch((error: unknown) => {
+        logger.error({ problems: error instanceof ConfigError ? error.problems : undefined }, `configuration change rejected, the running configuration stays: ${(error as Error).message}`);
+      });
+    });
+  }
+
+  return {
+    url,
+    host: address.address,
+    port: address.port,
+    context,
+    reload,
+    async close() {
+      watcher?.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await client.destroy();
+    },
+  };
+}

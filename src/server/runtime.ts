@@ -1,0 +1,36 @@
+/**
+ * What a request needs from the running gateway, swapped whole on a config reload so a
+ * request sees one consistent configuration from start to end.
+ */
+import type { GatewayConfig } from '../config/load.ts';
+import type { BuiltProviders } from '../providers/build.ts';
+import type { Router } from '../routing/router.ts';
+import type { StatsBook } from '../routing/stats.ts';
+import type { Authenticator } from './auth.ts';
+import type { Logger } from './logger.ts';
+
+export interface Runtime {
+  config: GatewayConfig;
+  built: BuiltProviders;
+  router: Router;
+  auth: Authenticator;
+  /** Every configured credential secret, to scrub from upstream error bodies. */
+  secrets: string[];
+}
+
+export interface GatewayContext {
+  current(): Runtime;
+  stats: StatsBook;
+  logger: Logger;
+  /** Unix seconds, used as `created` for listed models. */
+  startedAt: number;
+  /** Switches a provider on or off; kept across config reloads. */
+  setEnabled(name: string, enabled: boolean): boolean;
+}
+
+/** Replaces every occurrence of a configured secret with `[redacted]`. */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) if (secret.length >= 4 && out.includes(secret)) out = out.split(secret).join('[redacted]');
+  return out;
+}

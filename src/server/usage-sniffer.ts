@@ -1,0 +1,140 @@
+/**
+ * Reads usage objects off bytes passing through the fast path without re-encoding them.
+ * A native `indexOf` finds the key (`"usage"`, `"usageMetadata"`); only the object after it
+ * is walked byte by byte and parsed. Keys and objects may straddle chunk boundaries.
+ */
+
+const MAX_OBJECT_BYTES = 64 * 1024;
+const OPEN = 0x7b; // {
+const CLOSE = 0x7d; // }
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+const SCAN = 0;
+const AFTER_KEY = 1;
+const IN_OBJECT = 2;
+
+export class UsageSniffer {
+  private readonly key: Buffer;
+  private readonly onObject: (value: Record<string, unknown>) => void;
+  private state = SCAN;
+  private carry: Buffer | undefined;
+  private parts: Buffer[] = [];
+  private size = 0;
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+
+  constructor(key: string, onObject: (value: Record<string, unknown>) => void) {
+    this.key = Buffer.from(`"${key}"`);
+    this.onObject = onObject;
+  }
+
+  push(chunk: Buffer): void {
+    let index = 0;
+    while (index < chunk.length) {
+      if (this.state === SCAN) {
+        const found = this.findKey(chunk, index);
+        if (found < 0) return;
+        index = found;
+        this.state = AFTER_KEY;
+      } else if (this.state === AFTER_KEY) {
+        const byte = chunk[index] as number;
+        if (byte === 0x20 || byte === 0x3a || byte === 0x0a || byte === 0x0d || byte === 0x09) {
+          index++;
+        } else if (byte === OPEN) {
+          this.state = IN_OBJECT;
+          this.depth = 0;
+          this.inString = false;
+          this.escaped = false;
+          this.parts = [];
+          this.size = 0;
+        } else {
+          this.state = SCAN; // `null` or anything else: not an object
+        }
+      } else {
+        index = this.walkObject(chunk, index);
+      }
+    }
+  }
+
+  /** Position just past the key in `chunk` (searching from `from`), or -1 (carry kept). */
+  private findKey(chunk: Buffer, from: number): number {
+    const keyLength = this.key.length;
+    if (this.carry !== undefined && from === 0) {
+      const carried = this.carry.length;
+      const joined = Buffer.concat([this.carry, chunk.subarray(0, keyLength - 1)]);
+      this.carry = undefined;
+      const at = joined.indexOf(this.key);
+      // Only a match that straddles the boundary; one wholly inside `chunk` is found below.
+      if (at >= 0 && at < carried) return at + keyLength - carried;
+    }
+    const at = chunk.indexOf(this.key, from);
+    if (at >= 0) return at + keyLength;
+    const tailStart = Math.max(from, chunk.length - (keyLength - 1));
+    this.carry = Buffer.from(chunk.subarray(tailStart));
+    return -1;
+  }
+
+  private walkObject(chunk: Buffer, start: number): number {
+    let index = start;
+    for (; index < chunk.length; index++) {
+      const byte = chunk[index] as number;
+      if (this.inString) {
+        if (this.escaped) this.escaped = false;
+        else if (byte === BACKSLASH) this.escaped = true;
+        else if (byte === QUOTE) this.inString = false;
+      } else if (byte === QUOTE) {
+        this.inString = true;
+      } else if (byte === OPEN) {
+        this.depth++;
+      } else if (byte === CLOSE) {
+        this.depth--;
+        if (this.depth === 0) {
+          this.parts.push(chunk.subarray(start, index + 1));
+          this.emit();
+          this.state = SCAN;
+          return index + 1;
+        }
+      }
+    }
+    this.parts.push(chunk.subarray(start));
+    this.size += chunk.length - start;
+    if (this.size > MAX_OBJECT_BYTES) this.state = SCAN;
+    return index;
+  }
+
+  private emit(): void {
+    const text = Buffer.concat(this.parts).toString('utf8');
+    this.parts = [];
+    try {
+      const value = JSON.parse(text) as unknown;
+      if (value !== null && typeof value === 'object') this.onObject(value as Record<string, unknown>);
+    } catch {
+      // a key named "usage" inside some other text: not ours
+    }
+  }
+}
+
+export interface TokenCounts {
+  input: number;
+  output: number;
+  cached: number;
+  reasoning: number;
+}
+
+function count(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
+}
+
+/** OpenAI Chat Completions usage → token counts. */
+export function openAIUsage(usage: Record<string, unknown>): TokenCounts {
+  const prompt = usage.prompt_tokens_details as Record<string, unknown> | undefined;
+  const completion = usage.completion_tokens_details as Record<string, unknown> | undefined;
+  return {
+    input: count(usage.prompt_tokens),
+    output: count(usage.completion_tokens),
+    cached: count(prompt?.cached_tokens),
+    reasoning: count(completion?.reasoning_tokens),
+  };
+}
