@@ -26,19 +26,18 @@ const size = z.union([z.number(), z.string()]).transform((value, context) => {
 
 const positiveInt = z.number().int().positive();
 
-const modelEntry = z.union([
-  z.string().min(1).transform((name) => ({ name })),
-  z.strictObject({
-    name: z.string().min(1),
-    enabled: z.boolean().optional(),
-    max_tokens: positiveInt.optional(),
-    max_output_tokens: positiveInt.optional(),
-    supports_functions: z.boolean().optional(),
-    supports_streaming: z.boolean().optional(),
-    supports_vision: z.boolean().optional(),
-    display_name: z.string().optional(),
-  }),
-]);
+const modelObject = z.strictObject({
+  name: z.string().min(1),
+  enabled: z.boolean().optional(),
+  max_tokens: positiveInt.optional(),
+  max_output_tokens: positiveInt.optional(),
+  supports_functions: z.boolean().optional(),
+  supports_streaming: z.boolean().optional(),
+  supports_vision: z.boolean().optional(),
+  display_name: z.string().optional(),
+});
+
+const modelEntry = z.union([z.string().min(1).transform((name): z.output<typeof modelObject> => ({ name })), modelObject]);
 
 const features = z.strictObject({
   streaming: z.boolean().optional(),
@@ -121,7 +120,7 @@ export const configSchema = z.strictObject({
 
 export type RawConfig = z.output<typeof configSchema>;
 export type RawProviderConfig = z.output<typeof provider>;
-export type RawModelEntry = z.output<typeof modelEntry>;
+export type RawModelEntry = z.output<typeof modelObject>;
 export type RawCredential = z.output<typeof credential>;
 export type Features = z.output<typeof features>;
 export type Limits = z.output<typeof limits>;

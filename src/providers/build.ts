@@ -78,7 +78,7 @@ export async function buildProviders(config: GatewayConfig, context: BuildContex
       problems.push({ path: `${path}.type`, message: `unknown provider type "${type}" (use a built-in name or "openai_compatible")` });
       continue;
     }
-    if (descriptor.name !== name && OPENAI_COMPATIBLE_TYPES.has(type) && raw.endpoint === undefined) {
+    if (OPENAI_COMPATIBLE_TYPES.has(type) && raw.endpoint === undefined) {
       problems.push({ path: `${path}.endpoint`, message: 'required for an openai_compatible provider' });
       continue;
     }
@@ -193,19 +193,19 @@ function mergeModels(specs: ModelSpec[], configured: RawModelEntry[], features: 
   for (const entry of configured) {
     const base = models.get(entry.name);
     const capabilities: Capabilities = base?.capabilities ?? { ...features, max_tokens: 0 };
-    const full = 'enabled' in entry ? entry : undefined;
+    const full = entry;
     models.set(entry.name, {
       name: entry.name,
-      enabled: full?.enabled ?? true,
-      displayName: full?.display_name ?? base?.displayName,
-      maxOutputTokens: full?.max_output_tokens ?? base?.maxOutputTokens,
+      enabled: full.enabled ?? true,
+      displayName: full.display_name ?? base?.displayName,
+      maxOutputTokens: full.max_output_tokens ?? base?.maxOutputTokens,
       capabilities: {
         ...capabilities,
-        streaming: full?.supports_streaming ?? capabilities.streaming,
-        functions: full?.supports_functions ?? capabilities.functions,
-        vision: full?.supports_vision ?? capabilities.vision,
-        multimodal: full?.supports_vision ?? capabilities.multimodal,
-        max_tokens: full?.max_tokens ?? capabilities.max_tokens,
+        streaming: full.supports_streaming ?? capabilities.streaming,
+        functions: full.supports_functions ?? capabilities.functions,
+        vision: full.supports_vision ?? capabilities.vision,
+        multimodal: full.supports_vision ?? capabilities.multimodal,
+        max_tokens: full.max_tokens ?? capabilities.max_tokens,
       },
     });
   }

@@ -16,14 +16,15 @@ function distance(a: string, b: string): number {
   return previous[b.length] as number;
 }
 
-/** Up to `limit` names within a distance proportional to the name's length, or containing it. */
+/** Up to `limit` names within an edit distance proportional to the name's length, or containing it. */
 export function closeMatches(name: string, known: Iterable<string>, limit = 3): string[] {
   const needle = name.toLowerCase();
   const threshold = Math.max(2, Math.floor(needle.length / 3));
   const scored: Array<{ candidate: string; score: number }> = [];
   for (const candidate of new Set(known)) {
     const lower = candidate.toLowerCase();
-    const score = lower.includes(needle) || needle.includes(lower) ? 0.5 : distance(needle, lower);
+    // A partial name ("sonnet") matches what contains it, ranked after near-misses.
+    const score = Math.min(distance(needle, lower), lower.includes(needle) ? threshold : Number.POSITIVE_INFINITY);
     if (score <= threshold) scored.push({ candidate, score });
   }
   scored.sort((a, b) => a.score - b.score || a.candidate.localeCompare(b.candidate));

@@ -83,27 +83,19 @@ export class Router {
       const prefix = model.slice(0, slash);
       const entry = this.built.entries.get(prefix);
       if (entry !== undefined) {
-        if (!registry.isEnabled(prefix)) {
-          throw new GatewayError(503, 'provider_disabled', `provider ${prefix} is disabled`, { retryable: false });
+        if (registry.isEnabled(prefix)) {
+          const rest = model.slice(slash + 1);
+          const upstreamModel = this.mapper.mapModel(rest, prefix);
+          return filterByNeeds(model, [{ entry, upstreamModel, capabilities: capabilitiesOf(entry, upstreamModel) }], needs);
         }
-        const rest = model.slice(slash + 1);
-        const upstreamModel = this.mapper.mapModel(rest, prefix);
-        const served = [{ entry, upstreamModel, capabilities: capabilitiesOf(entry, upstreamModel) }];
-        return filterByNeeds(model, served, needs);
+        // Vendor-prefixed ids (`openai/gpt-oss-120b` at Groq, OpenRouter slugs) are model
+        // names too: with the prefix's provider off, the whole name is tried as one.
+        const whole = this.servingByName(model);
+        if (whole.served.length > 0) return filterByNeeds(model, whole.served, needs);
+        throw new GatewayError(503, 'provider_disabled', `provider ${prefix} is disabled`, { retryable: false });
       }
     }
-    const served: Served[] = [];
-    let disabled: string[] | undefined;
-    for (const entry of this.built.entries.values()) {
-      const name = entry.provider.name();
-      if (!this.mapper.hasMapping(model, name) && !entry.provider.supportsModel(model)) continue;
-      if (!registry.isEnabled(name)) {
-        (disabled ??= []).push(name);
-        continue;
-      }
-      const upstreamModel = this.mapper.mapModel(model, name);
-      served.push({ entry, upstreamModel, capabilities: capabilitiesOf(entry, upstreamModel) });
-    }
+    const { served, disabled } = this.servingByName(model);
     if (served.length === 0) {
       if (disabled !== undefined) {
         throw new GatewayError(503, 'provider_disabled', `model ${model} is served only by disabled providers: ${disabled.join(', ')}`, {
@@ -120,6 +112,23 @@ export class Router {
       });
     }
     return filterByNeeds(model, served, needs);
+  }
+
+  private servingByName(model: string): { served: Served[]; disabled: string[] | undefined } {
+    const registry = this.built.registry;
+    const served: Served[] = [];
+    let disabled: string[] | undefined;
+    for (const entry of this.built.entries.values()) {
+      const name = entry.provider.name();
+      if (!this.mapper.hasMapping(model, name) && !entry.provider.supportsModel(model)) continue;
+      if (!registry.isEnabled(name)) {
+        (disabled ??= []).push(name);
+        continue;
+      }
+      const upstreamModel = this.mapper.mapModel(model, name);
+      served.push({ entry, upstreamModel, capabilities: capabilitiesOf(entry, upstreamModel) });
+    }
+    return { served, disabled };
   }
 
   /** Every model name a client can ask for: catalogue names and aliases of enabled providers. */
@@ -151,7 +160,10 @@ export class Router {
         out.push({ entry: item.entry, provider: name, model, upstreamModel: item.upstreamModel, credential: undefined, capabilities: item.capabilities });
         continue;
       }
-      const start = strategy === 'fill_first' ? 0 : this.tick(`credential:${name}`) % credentials.length;
+      // Only the provider tried first advances its credential cursor: advancing on every
+      // listing would alias with the provider rotation and pin one credential.
+      const cursor = out.length === 0 ? this.tick(`credential:${name}`) : this.peek(`credential:${name}`);
+      const start = strategy === 'fill_first' ? 0 : cursor % credentials.length;
       for (let i = 0; i < credentials.length; i++) {
         const credential = credentials[(start + i) % credentials.length];
         out.push({ entry: item.entry, provider: name, model, upstreamModel: item.upstreamModel, credential, capabilities: item.capabilities });
@@ -159,6 +171,10 @@ export class Router {
       }
     }
     return out;
+  }
+
+  private peek(key: string): number {
+    return this.cursors.get(key) ?? 0;
   }
 
   private tick(key: string): number {

@@ -58,21 +58,24 @@ export class UsageSniffer {
     }
   }
 
-  /** Position just past the key in `chunk` (searching from `from`), or -1 (carry kept). */
+  /** Position just past the key in `chunk` (searching from `from`), or -1 (tail carried). */
   private findKey(chunk: Buffer, from: number): number {
-    const keyLength = this.key.length;
-    if (this.carry !== undefined && from === 0) {
-      const carried = this.carry.length;
-      const joined = Buffer.concat([this.carry, chunk.subarray(0, keyLength - 1)]);
-      this.carry = undefined;
+    const keep = this.key.length - 1;
+    const previous = from === 0 ? this.carry : undefined;
+    this.carry = undefined;
+    if (previous !== undefined) {
+      const joined = Buffer.concat([previous, chunk.subarray(0, keep)]);
       const at = joined.indexOf(this.key);
       // Only a match that straddles the boundary; one wholly inside `chunk` is found below.
-      if (at >= 0 && at < carried) return at + keyLength - carried;
+      if (at >= 0 && at < previous.length) return at + this.key.length - previous.length;
     }
     const at = chunk.indexOf(this.key, from);
-    if (at >= 0) return at + keyLength;
-    const tailStart = Math.max(from, chunk.length - (keyLength - 1));
-    this.carry = Buffer.from(chunk.subarray(tailStart));
+    if (at >= 0) return at + this.key.length;
+    // Carry the last `keep` bytes seen, which may span several short chunks.
+    const rest = chunk.subarray(from);
+    this.carry = rest.length >= keep || previous === undefined
+      ? Buffer.from(rest.subarray(Math.max(0, rest.length - keep)))
+      : Buffer.concat([previous, rest]).subarray(-keep);
     return -1;
   }
 
