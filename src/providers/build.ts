@@ -139,6 +139,7 @@ function settingsFor(
     displayName: name === descriptor.name ? descriptor.displayName : name,
     category: isCustom ? 'custom' : descriptor.category,
     protocol: descriptor.protocol,
+    speaks: descriptor.speaks ?? (descriptor.protocol === 'kiro' ? [] : [descriptor.protocol]),
     authType,
     endpoint: normaliseEndpoint(raw.endpoint, descriptor.endpoint, isCustom, `${path}.endpoint`, problems),
     credentials: makeCredentials(name, credentialEntries),
@@ -170,6 +171,7 @@ function normaliseEndpoint(configured: string | undefined, fallback: string, isC
   if (configured !== undefined && (url.pathname === '/' || url.pathname === '')) {
     url = new URL(isCustom ? '/v1' : new URL(fallback).pathname, url);
   }
+  url.pathname = url.pathname.replace(/\/+$/, '');
   return url.href.replace(/\/+$/, '');
 }
 

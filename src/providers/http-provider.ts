@@ -6,6 +6,7 @@
 import { GatewayError } from '../errors.ts';
 import { sseData } from './sse-data.ts';
 import type { BodySink, UpstreamClient, UpstreamResponse } from './upstream-client.ts';
+import type { WireFormat } from '../protocols/ir.ts';
 import type {
   AuthType, Capabilities, ChatChunk, ChatRequest, ChatResponse, Credential, ExecuteContext,
   ForwardCall, ModelInfo, Provider, ProviderCategory, ProviderDescriptor, UpstreamProtocol,
@@ -16,6 +17,8 @@ export interface ProviderSettings {
   displayName: string;
   category: ProviderCategory;
   protocol: UpstreamProtocol;
+  /** Client formats this upstream takes as they are (the fast path). */
+  speaks: WireFormat[];
   authType: AuthType;
   /** Base URL without a trailing slash. */
   endpoint: string;
@@ -79,14 +82,15 @@ export class HttpProvider implements Provider {
       'content-type': 'application/json',
       accept: call.stream ? 'text/event-stream' : 'application/json',
     };
+    Object.assign(headers, this.settings.headers);
+    // The client's own protocol headers (anthropic-beta, …) win over our defaults.
     for (const name of PASS_THROUGH[this.settings.protocol]) {
       const value = call.clientHeaders[name];
       if (typeof value === 'string') headers[name] = value;
     }
-    Object.assign(headers, this.settings.headers);
     this.applyAuth(headers, call.credential);
     return this.client.send({
-      url: new URL(this.settings.endpoint + call.path),
+      url: joinUrl(this.settings.endpoint, call.path),
       method: 'POST',
       headers,
       body: call.body,
@@ -117,7 +121,7 @@ export class HttpProvider implements Provider {
     const headers: Record<string, string> = { accept: 'application/json', ...this.settings.headers };
     this.applyAuth(headers, this.settings.credentials[0]);
     const response = await this.client.send({
-      url: new URL(this.settings.endpoint + this.settings.healthPath),
+      url: joinUrl(this.settings.endpoint, this.settings.healthPath),
       method: 'GET',
       headers,
       signal,
@@ -191,4 +195,28 @@ export function upstreamFailure(status: number, body: Buffer): GatewayError {
     // not JSON: keep the generic message rather than echo arbitrary bytes
   }
   return new GatewayError(status, 'upstream_error', message, { retryable: status === 429 || status >= 500 });
+}
+
+/** Where a request in `format` goes, relative to a provider's endpoint. */
+export function upstreamPath(format: WireFormat, upstreamModel: string, stream: boolean, geminiSse = true): string {
+  switch (format) {
+    case 'openai-chat':
+      return '/chat/completions';
+    case 'openai-responses':
+      return '/responses';
+    case 'anthropic':
+      return '/v1/messages';
+    case 'gemini': {
+      const model = encodeURIComponent(upstreamModel.replace(/^models\//, ''));
+      if (!stream) return `/v1beta/models/${model}:generateContent`;
+      return `/v1beta/models/${model}:streamGenerateContent${geminiSse ? '?alt=sse' : ''}`;
+    }
+  }
+}
+
+/** `endpoint` + `path`, keeping a query the endpoint carries (Azure-style `?api-version=`). */
+export function joinUrl(endpoint: string, path: string): URL {
+  const mark = endpoint.indexOf('?');
+  if (mark < 0) return new URL(endpoint + path);
+  return new URL(`${endpoint.slice(0, mark)}${path}${path.includes('?') ? '&' : '?'}${endpoint.slice(mark + 1)}`);
 }

@@ -8,6 +8,7 @@ export const openai: ProviderDescriptor = {
   displayName: 'OpenAI',
   category: 'direct',
   protocol: 'openai-chat',
+  speaks: ['openai-chat', 'openai-responses'],
   authType: 'api_key',
   endpoint: 'https://api.openai.com/v1',
   envKeys: ['OPENAI_API_KEY'],

@@ -8,6 +8,7 @@
  * response untouched: the fast path, used when the client speaks the provider's protocol.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import type { WireFormat } from '../protocols/ir.ts';
 
 export type ProviderCategory = 'direct' | 'aggregator' | 'proprietary' | 'custom';
 export type AuthType = 'api_key' | 'oauth_device_flow' | 'none';
@@ -92,6 +93,8 @@ export interface ProviderDescriptor {
   displayName: string;
   category: Exclude<ProviderCategory, 'custom'>;
   protocol: UpstreamProtocol;
+  /** Client formats the upstream takes natively (the fast path); defaults to `[protocol]`. */
+  speaks?: WireFormat[];
   authType: AuthType;
   /** The real default base URL (PROTOCOLS.md). */
   endpoint: string;

@@ -9,6 +9,10 @@ import { sendJson } from './http-io.ts';
 import { sendError } from './render-error.ts';
 import type { GatewayContext } from './runtime.ts';
 import { chatCompletions } from './routes/chat-completions.ts';
+import { geminiAction, geminiGetModel, geminiListModels } from './routes/gemini.ts';
+import { messages, messagesCountTokens } from './routes/messages.ts';
+import { responses } from './routes/responses.ts';
+import type { WireFormat } from '../protocols/ir.ts';
 import { capabilitiesRoute, getModelRoute, listModelsRoute } from './routes/models.ts';
 import {
   getProviderRoute, listProvidersRoute, providerCapabilitiesRoute, providerModelsRoute, providerStatusRoute, setEnabledRoute,
@@ -21,9 +25,17 @@ export function createHandler(context: GatewayContext): (request: IncomingMessag
     dispatch(request, response, context).catch((error: unknown) => {
       const failure = toGatewayError(error);
       if (failure.status >= 500 && failure.code === 'internal_error') context.logger.error({ err: failure.cause, url: request.url }, 'request failed');
-      sendError(response, failure);
+      sendError(response, failure, formatOf(request.url ?? '/'));
     });
   };
+}
+
+/** The wire format a route's clients speak, so errors reach them in their own shape. */
+function formatOf(url: string): WireFormat {
+  if (url.startsWith('/v1/messages')) return 'anthropic';
+  if (url.startsWith('/v1beta/')) return 'gemini';
+  if (url.startsWith('/v1/responses')) return 'openai-responses';
+  return 'openai-chat';
 }
 
 function methodNotAllowed(allowed: string): GatewayError {
@@ -44,6 +56,28 @@ async function dispatch(request: IncomingMessage, response: ServerResponse, cont
     return chatCompletions(request, response, context);
   }
 
+  if (path === '/v1/messages') {
+    if (method !== 'POST') throw methodNotAllowed('POST');
+    runtime.auth.requireClient(request, query);
+    return messages(request, response, context);
+  }
+  if (path === '/v1/responses') {
+    if (method !== 'POST') throw methodNotAllowed('POST');
+    runtime.auth.requireClient(request, query);
+    return responses(request, response, context);
+  }
+  if (path.startsWith('/v1beta/models')) {
+    runtime.auth.requireClient(request, query);
+    if (path === '/v1beta/models') {
+      if (method !== 'GET') throw methodNotAllowed('GET');
+      return geminiListModels(response, context);
+    }
+    const tail = decodeURIComponent(path.slice('/v1beta/models/'.length));
+    if (method === 'POST') return geminiAction(request, response, context, tail, query);
+    if (method !== 'GET') throw methodNotAllowed('GET, POST');
+    return geminiGetModel(response, context, tail.replace(/^models\//, ''));
+  }
+
   if (path === '/' || path === '/health') {
     if (method === 'HEAD') return void response.writeHead(200).end();
     return sendJson(response, 200, { status: 'ok', service: 'cliproxy' });
@@ -60,6 +94,10 @@ async function dispatch(request: IncomingMessage, response: ServerResponse, cont
   if (!path.startsWith('/v1/')) throw new GatewayError(404, 'not_found', `no route for ${method} ${path}`, { retryable: false });
   runtime.auth.requireClient(request, query);
 
+  if (path === '/v1/messages/count_tokens') {
+    if (method !== 'POST') throw methodNotAllowed('POST');
+    return messagesCountTokens(request, response, context);
+  }
   if (path === '/v1/models') {
     if (method !== 'GET') throw methodNotAllowed('GET');
     return listModelsRoute(request, response, context, query);

@@ -5,14 +5,18 @@ import { adaptForMistral, renameMaxTokensForReasoningModels } from '../providers
 
 test('spliceModel rewrites only the model value and keeps every other byte', () => {
   const raw = Buffer.from('{ "messages":[{"role":"user","content":"say \\"model\\": \\"x\\""}],\n  "model" :  "openai/gpt-4o",  "temperature":0.70}');
-  const out = spliceModel(raw, 'openai/gpt-4o', 'gpt-4o');
+  const out = spliceModel(raw, 'gpt-4o');
   assert.equal(out?.toString(), '{ "messages":[{"role":"user","content":"say \\"model\\": \\"x\\""}],\n  "model" :  "gpt-4o",  "temperature":0.70}');
 });
 
-test('spliceModel refuses ambiguity: a nested "model" key with the same value', () => {
-  const raw = Buffer.from('{"model":"m","metadata":{"model":"m"}}');
-  assert.equal(spliceModel(raw, 'm', 'n'), undefined);
-  assert.equal(spliceModel(Buffer.from('{"modelx":"m"}'), 'm', 'n'), undefined);
+test('spliceModel refuses ambiguity: any second "model" key, whatever its value', () => {
+  assert.equal(spliceModel(Buffer.from('{"model":"m","metadata":{"model":"m"}}'), 'n'), undefined);
+  assert.equal(spliceModel(Buffer.from('{"metadata":{"model":"a/b"},"model":"a\\/b"}'), 'b'), undefined);
+  assert.equal(spliceModel(Buffer.from('{"modelx":"m"}'), 'n'), undefined);
+});
+
+test('spliceModel handles escapes in the old value and ignores "model" as a string value', () => {
+  assert.equal(spliceModel(Buffer.from('{"role":"model","model":"a\\/b\\"c"}'), 'x')?.toString(), '{"role":"model","model":"x"}');
 });
 
 test('response headers lose hop-by-hop fields and cookies and gain ours', () => {

@@ -10,8 +10,8 @@ import type { UpstreamResponse } from '../providers/upstream-client.ts';
 import { UsageSniffer, type TokenCounts } from './usage-sniffer.ts';
 
 /** The body to send upstream for `candidate`: the client's bytes whenever possible. */
-export function upstreamBody(raw: Buffer, body: Record<string, unknown>, candidate: Candidate): Buffer {
-  const quirks = candidate.entry.http?.settings.quirks;
+export function upstreamBody(raw: Buffer, body: Record<string, unknown>, candidate: Candidate, applyQuirks = true): Buffer {
+  const quirks = applyQuirks ? candidate.entry.http?.settings.quirks : undefined;
   if (quirks !== undefined) {
     const copy = { ...body };
     if (quirks(copy, candidate.upstreamModel)) {
@@ -20,37 +20,34 @@ export function upstreamBody(raw: Buffer, body: Record<string, unknown>, candida
     }
   }
   if (body.model === candidate.upstreamModel) return raw;
-  return spliceModel(raw, body.model as string, candidate.upstreamModel) ?? Buffer.from(JSON.stringify({ ...body, model: candidate.upstreamModel }));
+  return spliceModel(raw, candidate.upstreamModel) ?? Buffer.from(JSON.stringify({ ...body, model: candidate.upstreamModel }));
 }
 
 /**
- * Rewrites the value of the one top-level-looking `"model": "<from>"` pair in place.
- * Returns undefined when the pair is not found exactly once (escapes, or a nested "model"
- * key with the same value), and the caller re-serialises instead.
+ * Rewrites the value of the `"model"` key in place when the body has exactly one such key,
+ * which must then be the top-level one. Any other shape (a nested "model" key, say) returns
+ * undefined and the caller re-serialises instead. Native `indexOf` does the search; only
+ * the value's own bytes are walked.
  */
-export function spliceModel(raw: Buffer, from: string, to: string): Buffer | undefined {
-  const needle = Buffer.from(JSON.stringify(from));
-  let found = -1;
-  for (let at = raw.indexOf(needle); at >= 0; at = raw.indexOf(needle, at + 1)) {
-    if (!precededByModelKey(raw, at)) continue;
-    if (found >= 0) return undefined;
-    found = at;
+export function spliceModel(raw: Buffer, to: string): Buffer | undefined {
+  let valueStart = -1;
+  for (let at = raw.indexOf(MODEL_KEY); at >= 0; at = raw.indexOf(MODEL_KEY, at + MODEL_KEY.length)) {
+    let index = at + MODEL_KEY.length;
+    while (index < raw.length && isSpace(raw[index] as number)) index++;
+    if (raw[index] !== 0x3a) continue; // not followed by ':': a string value, not a key
+    if (valueStart >= 0) return undefined;
+    index++;
+    while (index < raw.length && isSpace(raw[index] as number)) index++;
+    valueStart = index;
   }
-  if (found < 0) return undefined;
-  return Buffer.concat([raw.subarray(0, found), Buffer.from(JSON.stringify(to)), raw.subarray(found + needle.length)]);
+  if (valueStart < 0 || raw[valueStart] !== 0x22) return undefined;
+  let end = valueStart + 1;
+  while (end < raw.length && raw[end] !== 0x22) end += raw[end] === 0x5c ? 2 : 1;
+  if (end >= raw.length) return undefined;
+  return Buffer.concat([raw.subarray(0, valueStart), Buffer.from(JSON.stringify(to)), raw.subarray(end + 1)]);
 }
 
 const MODEL_KEY = Buffer.from('"model"');
-
-function precededByModelKey(raw: Buffer, valueStart: number): boolean {
-  let index = valueStart - 1;
-  while (index >= 0 && isSpace(raw[index] as number)) index--;
-  if (raw[index] !== 0x3a) return false; // ':'
-  index--;
-  while (index >= 0 && isSpace(raw[index] as number)) index--;
-  const keyStart = index - MODEL_KEY.length + 1;
-  return keyStart >= 0 && raw.subarray(keyStart, index + 1).equals(MODEL_KEY);
-}
 
 function isSpace(byte: number): boolean {
   return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;

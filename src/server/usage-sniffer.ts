@@ -141,3 +141,69 @@ export function openAIUsage(usage: Record<string, unknown>): TokenCounts {
     reasoning: count(completion?.reasoning_tokens),
   };
 }
+
+/** Anthropic usage (message_start and message_delta both carry some) → token counts; IR convention: input includes cached. */
+export function anthropicUsage(usage: Record<string, unknown>): TokenCounts {
+  const cached = count(usage.cache_read_input_tokens);
+  return {
+    input: count(usage.input_tokens) + cached + count(usage.cache_creation_input_tokens),
+    output: count(usage.output_tokens),
+    cached,
+    reasoning: 0,
+  };
+}
+
+/** Gemini usageMetadata → token counts; output includes thoughts, as OpenAI counts them. */
+export function geminiUsage(usage: Record<string, unknown>): TokenCounts {
+  const thoughts = count(usage.thoughtsTokenCount);
+  return {
+    input: count(usage.promptTokenCount),
+    output: count(usage.candidatesTokenCount) + thoughts,
+    cached: count(usage.cachedContentTokenCount),
+    reasoning: thoughts,
+  };
+}
+
+/** OpenAI Responses usage → token counts. */
+export function responsesUsage(usage: Record<string, unknown>): TokenCounts {
+  const input = usage.input_tokens_details as Record<string, unknown> | undefined;
+  const output = usage.output_tokens_details as Record<string, unknown> | undefined;
+  return {
+    input: count(usage.input_tokens),
+    output: count(usage.output_tokens),
+    cached: count(input?.cached_tokens),
+    reasoning: count(output?.reasoning_tokens),
+  };
+}
+
+export function usageKeyFor(format: 'openai-chat' | 'openai-responses' | 'anthropic' | 'gemini'): string {
+  return format === 'gemini' ? 'usageMetadata' : 'usage';
+}
+
+/**
+ * The reader for a format's usage objects. Anthropic spreads usage over two events, so
+ * its reader keeps the largest figure seen per field across calls.
+ */
+export function readUsageFor(format: 'openai-chat' | 'openai-responses' | 'anthropic' | 'gemini'): (value: Record<string, unknown>) => TokenCounts {
+  switch (format) {
+    case 'openai-chat':
+      return openAIUsage;
+    case 'openai-responses':
+      return responsesUsage;
+    case 'gemini':
+      return geminiUsage;
+    case 'anthropic': {
+      let merged: TokenCounts = { input: 0, output: 0, cached: 0, reasoning: 0 };
+      return (value) => {
+        const next = anthropicUsage(value);
+        merged = {
+          input: Math.max(merged.input, next.input),
+          output: Math.max(merged.output, next.output),
+          cached: Math.max(merged.cached, next.cached),
+          reasoning: 0,
+        };
+        return merged;
+      };
+    }
+  }
+}

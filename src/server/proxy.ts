@@ -1,0 +1,366 @@
+/**
+ * One inference request, in any inbound format, tried against its candidates in order.
+ * Each attempt takes one of three paths:
+ * - fast: the provider takes the client's format natively; bytes are forwarded with only
+ *   the model rewritten, and the answer's bytes stream back untouched;
+ * - translated: client format → IR → the provider's format, and the answer back the same
+ *   way, streaming event by event;
+ * - object: a provider from an external module, driven through its execute/executeStream.
+ * Failing over is possible until the first byte reaches the client. A translated stream
+ * holds its opening bytes until the first content event, so an upstream that fails at
+ * once (an error event before any content) still fails over.
+ */
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import { GatewayError, toGatewayError } from '../errors.ts';
+import { ADAPTERS, createJsonArrayStreamRenderer } from '../protocols/index.ts';
+import type { StreamParser, StreamRenderer } from '../protocols/adapter.ts';
+import type { IRRequest, IRStreamEvent, Usage, WireFormat } from '../protocols/ir.ts';
+import { upstreamFailure, upstreamPath } from '../providers/http-provider.ts';
+import type { BodySink } from '../providers/upstream-client.ts';
+import type { ChatRequest } from '../providers/types.ts';
+import type { Candidate, Needs } from '../routing/router.ts';
+import { relay, responseHeaders, upstreamBody } from './fast-path.ts';
+import { sendJson } from './http-io.ts';
+import { sendError } from './render-error.ts';
+import { redactSecrets, type GatewayContext } from './runtime.ts';
+import { readUsageFor, usageKeyFor, type TokenCounts } from './usage-sniffer.ts';
+
+export interface InboundCall {
+  format: WireFormat;
+  raw: Buffer;
+  body: Record<string, unknown>;
+  /** The model the client named (Gemini: from the URL). */
+  model: string;
+  stream: boolean;
+  /** Gemini clients choose SSE (`alt=sse`) or a streamed JSON array. */
+  geminiSse: boolean;
+  headers: IncomingHttpHeaders;
+  /** The client's request as IR, parsed on first need. */
+  ir?: IRRequest;
+}
+
+/** Anything whose bytes can be piped: an upstream response, or a module provider's stream. */
+interface BodySource {
+  pipe(sink: BodySink): void;
+  abort(): void;
+}
+
+interface CapturedError {
+  status: number;
+  headers: Record<string, string | string[]>;
+  body: Buffer;
+  /** The format the error body is written in. */
+  format: WireFormat;
+}
+
+type AttemptResult =
+  | { kind: 'done'; ok: boolean; usage?: TokenCounts; error?: GatewayError }
+  | { kind: 'failed'; error: GatewayError; captured?: CapturedError };
+
+/** Statuses after which another candidate may do better. 400/413/422 are the request's fault. */
+export function shouldFailOver(status: number): boolean {
+  return status === 401 || status === 402 || status === 403 || status === 404 || status === 408 || status === 409 || status === 429 || status >= 500;
+}
+
+export function parsedRequest(call: InboundCall): IRRequest {
+  call.ir ??= ADAPTERS[call.format].parseRequest(call.body, { model: call.model, stream: call.stream });
+  return call.ir;
+}
+
+export async function proxy(call: InboundCall, response: ServerResponse, context: GatewayContext, needs: Needs): Promise<void> {
+  const runtime = context.current();
+  const candidates = runtime.router.resolve(call.model, needs);
+  const abort = new AbortController();
+  response.once('close', () => {
+    if (!response.writableFinished) abort.abort();
+  });
+
+  const skipped: string[] = [];
+  let last: Extract<AttemptResult, { kind: 'failed' }> | undefined;
+  let attempts = 0;
+  for (const candidate of candidates) {
+    const plan = planFor(call, candidate);
+    if (plan.startsWith('skip:')) {
+      skipped.push(`${candidate.provider}: ${plan.slice(5)}`);
+      continue;
+    }
+    if (abort.signal.aborted) return;
+    attempts++;
+    const started = performance.now();
+    context.stats.start(candidate.provider);
+    const ours = {
+      'x-cliproxy-provider': candidate.provider,
+      'x-cliproxy-model': candidate.upstreamModel,
+      'x-cliproxy-attempts': String(attempts),
+    };
+    let result: AttemptResult;
+    try {
+      if (plan === 'fast') result = await attemptFast(call, candidate, response, abort.signal, ours);
+      else if (plan === 'translate') result = await attemptTranslated(call, candidate, response, abort.signal, ours);
+      else result = await attemptObject(call, candidate, response, abort.signal, ours);
+    } catch (error) {
+      result = { kind: 'failed', error: toGatewayError(error) };
+    }
+    const latency = performance.now() - started;
+    if (result.kind === 'done') {
+      if (result.ok) context.stats.succeed(candidate.provider, latency);
+      else context.stats.fail(candidate.provider, result.error?.status ?? 502, result.error?.code ?? 'upstream_error', result.error?.message ?? 'stream failed');
+      if (result.usage !== undefined) context.stats.addTokens(candidate.provider, result.usage.input, result.usage.output);
+      return;
+    }
+    const message = result.captured === undefined ? result.error.message : redactSecrets(result.captured.body.toString('utf8').slice(0, 300), runtime.secrets);
+    context.stats.fail(candidate.provider, result.error.status, result.error.code, message);
+    context.logger.warn({ provider: candidate.provider, credential: candidate.credential?.id, status: result.error.status, code: result.error.code }, 'attempt failed');
+    last = result;
+    if (abort.signal.aborted || !result.error.retryable) break;
+  }
+
+  if (abort.signal.aborted || response.headersSent) return;
+  if (last === undefined) {
+    throw new GatewayError(503, 'no_credentials', `no provider can serve model ${call.model} yet: ${skipped.join('; ')}`, {
+      retryable: false,
+      details: { skipped },
+    });
+  }
+  const captured = last.captured;
+  if (captured === undefined) throw last.error;
+  const text = redactSecrets(captured.body.toString('utf8'), runtime.secrets);
+  if (captured.format === call.format) {
+    // The upstream's own error, in the client's own format: as it was sent.
+    delete captured.headers['content-length'];
+    response.writeHead(captured.status, captured.headers);
+    response.end(text);
+    return;
+  }
+  const failure = upstreamFailure(captured.status, Buffer.from(text));
+  sendError(response, failure, call.format);
+}
+
+type Plan = 'fast' | 'translate' | 'object' | `skip:${string}`;
+
+function planFor(call: InboundCall, candidate: Candidate): Plan {
+  const entry = candidate.entry;
+  if (entry.notServedYet !== undefined) return `skip:${entry.notServedYet}`;
+  if (entry.http === undefined) return 'object';
+  if (entry.http.settings.speaks.includes(call.format)) return 'fast';
+  if (entry.protocol === 'kiro') return `skip:the ${entry.protocol} protocol is not served yet`;
+  return 'translate';
+}
+
+function capture(status: number, headers: IncomingHttpHeaders, body: Buffer, format: WireFormat, ours: Record<string, string>): AttemptResult {
+  const error = upstreamFailure(status, body);
+  return {
+    kind: 'failed',
+    error: new GatewayError(status, 'upstream_error', error.message, { retryable: shouldFailOver(status) }),
+    captured: { status, headers: responseHeaders(headers, ours), body, format },
+  };
+}
+
+async function attemptFast(call: InboundCall, candidate: Candidate, response: ServerResponse, signal: AbortSignal, ours: Record<string, string>): Promise<AttemptResult> {
+  const http = candidate.entry.http as NonNullable<Candidate['entry']['http']>;
+  const body = call.format === 'gemini' ? call.raw : upstreamBody(call.raw, call.body, candidate, call.format === candidate.entry.protocol);
+  const upstream = await http.forward({
+    path: upstreamPath(call.format, candidate.upstreamModel, call.stream, call.geminiSse),
+    body,
+    stream: call.stream,
+    credential: candidate.credential,
+    signal,
+    clientHeaders: call.headers,
+  });
+  if (upstream.status >= 400) {
+    return capture(upstream.status, upstream.headers, await upstream.readAll().catch(() => Buffer.alloc(0)), call.format, ours);
+  }
+  const adapter = ADAPTERS[call.format];
+  const sse = call.stream && (call.format !== 'gemini' || call.geminiSse);
+  const outcome = await relay(upstream, response, responseHeaders(upstream.headers, ours), {
+    usageKey: usageKeyFor(call.format),
+    readUsage: readUsageFor(call.format),
+    streamError: sse ? (error) => adapter.renderStreamError(error) : undefined,
+  });
+  return { kind: 'done', ok: outcome.ok, usage: outcome.usage, error: outcome.error };
+}
+
+async function attemptTranslated(call: InboundCall, candidate: Candidate, response: ServerResponse, signal: AbortSignal, ours: Record<string, string>): Promise<AttemptResult> {
+  const http = candidate.entry.http as NonNullable<Candidate['entry']['http']>;
+  const targetFormat = candidate.entry.protocol as WireFormat;
+  const source = ADAPTERS[call.format];
+  const target = ADAPTERS[targetFormat];
+  const ir = parsedRequest(call);
+  const wire = target.renderRequest({ ...ir, model: candidate.upstreamModel, stream: call.stream });
+  if (targetFormat === candidate.entry.protocol) http.settings.quirks?.(wire, candidate.upstreamModel);
+  const upstream = await http.forward({
+    path: upstreamPath(targetFormat, candidate.upstreamModel, call.stream, true),
+    body: Buffer.from(JSON.stringify(wire)),
+    stream: call.stream,
+    credential: candidate.credential,
+    signal,
+    clientHeaders: call.headers,
+  });
+  if (upstream.status >= 400) {
+    return capture(upstream.status, upstream.headers, await upstream.readAll().catch(() => Buffer.alloc(0)), targetFormat, ours);
+  }
+  if (!call.stream) {
+    const bytes = await upstream.readAll();
+    let parsed;
+    try {
+      parsed = target.parseResponse(JSON.parse(bytes.toString('utf8')));
+    } catch (error) {
+      return { kind: 'failed', error: new GatewayError(502, 'upstream_protocol_error', `${candidate.provider} answered with a body that is not a valid ${targetFormat} response`, { cause: error }) };
+    }
+    sendJson(response, 200, source.renderResponse(parsed, ir), ours);
+    return { kind: 'done', ok: true, usage: countsOf(parsed.usage) };
+  }
+  return streamTranslated(upstream, target.createStreamParser(), rendererFor(call, ir), response, ours, contentTypeFor(call));
+}
+
+function rendererFor(call: InboundCall, ir: IRRequest): StreamRenderer {
+  if (call.format === 'gemini' && !call.geminiSse) return createJsonArrayStreamRenderer(ir);
+  return ADAPTERS[call.format].createStreamRenderer(ir);
+}
+
+function contentTypeFor(call: InboundCall): string {
+  return call.format === 'gemini' && !call.geminiSse ? 'application/json' : 'text/event-stream';
+}
+
+/** Events that show the upstream is really answering: the point of no return. */
+function commits(event: IRStreamEvent): boolean {
+  return event.type !== 'message-start' && event.type !== 'error';
+}
+
+function streamTranslated(
+  upstream: BodySource,
+  parser: StreamParser,
+  renderer: StreamRenderer,
+  response: ServerResponse,
+  ours: Record<string, string>,
+  contentType: string,
+): Promise<AttemptResult> {
+  return new Promise((resolve) => {
+    let committed = false;
+    let settled = false;
+    let held = '';
+    let usage: TokenCounts | undefined;
+    let failure: GatewayError | undefined;
+
+    const commit = (): void => {
+      committed = true;
+      response.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-cache', ...ours });
+    };
+    const settle = (result: AttemptResult): void => {
+      if (settled) return;
+      settled = true;
+      resolve(result);
+    };
+    /** Renders events; returns false to ask for backpressure. */
+    const emit = (events: IRStreamEvent[]): boolean => {
+      let text = '';
+      for (const event of events) {
+        if (event.type === 'usage') usage = countsOf(event.usage);
+        if (event.type === 'error') {
+          const error = new GatewayError(event.status ?? 502, 'upstream_error', event.message, { retryable: true });
+          if (!committed) {
+            upstream.abort();
+            settle({ kind: 'failed', error });
+            return true;
+          }
+          failure = error;
+        }
+        if (!committed && commits(event)) {
+          commit();
+          text = held + text;
+          held = '';
+        }
+        if (committed) text += renderer.render(event);
+        else held += renderer.render(event);
+      }
+      return text === '' || response.write(text);
+    };
+
+    upstream.pipe({
+      write(chunk) {
+        if (settled) return true;
+        return emit(parser.push(chunk));
+      },
+      end() {
+        if (settled) return;
+        emit(parser.end());
+        if (settled) return;
+        if (!committed) commit();
+        response.end(held + renderer.end());
+        settle({ kind: 'done', ok: failure === undefined, usage, error: failure });
+      },
+      fail(error) {
+        if (settled) return;
+        if (!committed) {
+          settle({ kind: 'failed', error });
+          return;
+        }
+        if (!response.destroyed) {
+          response.end(renderer.render({ type: 'error', status: error.status, code: error.code, message: error.message }) + renderer.end());
+        }
+        settle({ kind: 'done', ok: false, usage, error });
+      },
+      waitDrain(resume) {
+        response.once('drain', resume);
+      },
+    });
+  });
+}
+
+function countsOf(usage: Usage | undefined): TokenCounts | undefined {
+  if (usage === undefined) return undefined;
+  return { input: usage.inputTokens, output: usage.outputTokens, cached: usage.cachedInputTokens ?? 0, reasoning: usage.reasoningTokens ?? 0 };
+}
+
+/** A module provider: OpenAI-shaped objects in and out, bridged to any client format. */
+async function attemptObject(call: InboundCall, candidate: Candidate, response: ServerResponse, signal: AbortSignal, ours: Record<string, string>): Promise<AttemptResult> {
+  const provider = candidate.entry.provider;
+  const openai = ADAPTERS['openai-chat'];
+  const ir = call.format === 'openai-chat' ? undefined : parsedRequest(call);
+  const request = (ir === undefined
+    ? { ...call.body, model: candidate.upstreamModel }
+    : openai.renderRequest({ ...ir, model: candidate.upstreamModel, stream: call.stream })) as ChatRequest;
+  const context = { credential: candidate.credential, signal };
+  if (!call.stream) {
+    const result = await provider.execute(request, context);
+    const parsed = openai.parseResponse(result);
+    sendJson(response, 200, ir === undefined ? result : ADAPTERS[call.format].renderResponse(parsed, ir), ours);
+    return { kind: 'done', ok: true, usage: countsOf(parsed.usage) };
+  }
+  const iterator = provider.executeStream(request, context)[Symbol.asyncIterator]();
+  // Nothing is sent before the first chunk, so a provider that fails at once fails over.
+  const first = await iterator.next();
+  const source = objectStream(first, iterator);
+  const clientIr = ir ?? openai.parseRequest(request);
+  return streamTranslated(source, openai.createStreamParser(), rendererFor(call, clientIr), response, ours, contentTypeFor(call));
+}
+
+/** Serialises a module provider's chunk objects as the OpenAI SSE bytes they stand for. */
+function objectStream(first: IteratorResult<Record<string, unknown>>, iterator: AsyncIterator<Record<string, unknown>>): BodySource {
+  let stopped = false;
+  return {
+    abort() {
+      stopped = true;
+      void iterator.return?.();
+    },
+    pipe(sink) {
+      void (async () => {
+        let next = first;
+        try {
+          while (next.done !== true && !stopped) {
+            if (!sink.write(Buffer.from(`data: ${JSON.stringify(next.value)}\n\n`))) {
+              await new Promise<void>((resolve) => sink.waitDrain(resolve));
+            }
+            next = await iterator.next();
+          }
+          if (!stopped) {
+            sink.write(Buffer.from('data: [DONE]\n\n'));
+            sink.end();
+          }
+        } catch (error) {
+          sink.fail(toGatewayError(error));
+        }
+      })();
+    },
+  };
+}
