@@ -48,6 +48,7 @@ export interface GatewayConfig {
   logLevel: string;
   maxBodySize: number;
   routing: RoutingSettings;
+  imageFetch: { enabled: boolean; maxBytes: number; timeoutMs: number; allowHosts: string[] };
   /** Provider entries by name, as written (after `${ENV}` expansion and validation). */
   providers: Record<string, RawProviderConfig>;
   /** The file this came from, when there was one. */
@@ -99,6 +100,12 @@ function applyDefaults(data: RawConfig, env: Env, source: string | undefined): G
         firstByteMs: timeouts?.first_byte ?? 300_000,
         idleMs: timeouts?.idle ?? 300_000,
       },
+    },
+    imageFetch: {
+      enabled: data.image_fetch?.enabled ?? true,
+      maxBytes: data.image_fetch?.max_bytes ?? 20 * 1024 * 1024,
+      timeoutMs: data.image_fetch?.timeout ?? 15_000,
+      allowHosts: data.image_fetch?.allow_hosts ?? [],
     },
     providers,
     source,

@@ -105,6 +105,13 @@ const routing = z.strictObject({
     .optional(),
 });
 
+const imageFetch = z.strictObject({
+  enabled: z.boolean().optional(),
+  max_bytes: size.optional(),
+  timeout: duration.optional(),
+  allow_hosts: z.array(z.string().min(1)).optional(),
+});
+
 export const configSchema = z.strictObject({
   host: z.string().min(1).optional(),
   port: z.number().int().min(0).max(65535).optional(),
@@ -115,6 +122,7 @@ export const configSchema = z.strictObject({
   log_level: z.enum(['silent', 'fatal', 'error', 'warn', 'info', 'debug', 'trace']).optional(),
   max_body_size: size.optional(),
   routing: routing.optional(),
+  image_fetch: imageFetch.optional(),
   providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, 'provider names are letters, digits, - and _'), provider.nullable()).optional(),
 });
 

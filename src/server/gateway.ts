@@ -14,6 +14,7 @@ import { Router } from '../routing/router.ts';
 import { StatsBook } from '../routing/stats.ts';
 import { createHandler } from './app.ts';
 import { Authenticator } from './auth.ts';
+import { ImageFetcher } from './inline-images.ts';
 import { createLogger, type Logger } from './logger.ts';
 import type { GatewayContext, Runtime } from './runtime.ts';
 
@@ -59,7 +60,14 @@ async function buildRuntime(config: GatewayConfig, env: Env, client: UpstreamCli
     ...config.clientKeys.map((key) => key.key),
     ...(config.managementKey === undefined ? [] : [config.managementKey]),
   ];
-  return { config, built, router: new Router(built, config.routing), auth: new Authenticator(config.clientKeys, config.managementKey), secrets };
+  return {
+    config,
+    built,
+    router: new Router(built, config.routing),
+    auth: new Authenticator(config.clientKeys, config.managementKey),
+    images: new ImageFetcher(config.imageFetch),
+    secrets,
+  };
 }
 
 export async function startGateway(options: GatewayOptions = {}): Promise<RunningGateway> {
@@ -112,7 +120,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     if (next.host !== runtime.config.host || next.port !== runtime.config.port) {
       logger.warn({ host: next.host, port: next.port }, 'host and port changes apply at the next restart');
     }
+    const previous = runtime;
     runtime = nextRuntime;
+    void previous.images.close();
     logger.info({ providers: runtime.built.registry.listEnabled().map((provider) => provider.name()) }, 'configuration reloaded');
   };
 
@@ -138,6 +148,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
         server.closeAllConnections();
       });
       await client.destroy();
+      await runtime.images.close();
     },
   };
 }

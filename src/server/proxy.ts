@@ -21,6 +21,7 @@ import type { ChatRequest } from '../providers/types.ts';
 import type { Candidate, Needs } from '../routing/router.ts';
 import { relay, responseHeaders, upstreamBody } from './fast-path.ts';
 import { sendJson } from './http-io.ts';
+import type { ImageFetcher } from './inline-images.ts';
 import { sendError } from './render-error.ts';
 import { redactSecrets, type GatewayContext } from './runtime.ts';
 import { readUsageFor, usageKeyFor, type TokenCounts } from './usage-sniffer.ts';
@@ -37,6 +38,8 @@ export interface InboundCall {
   headers: IncomingHttpHeaders;
   /** The client's request as IR, parsed on first need. */
   ir?: IRRequest;
+  /** The IR with URL images fetched and inlined, for targets that need that. */
+  inlined?: IRRequest;
 }
 
 /** Anything whose bytes can be piped: an upstream response, or a module provider's stream. */
@@ -96,7 +99,7 @@ export async function proxy(call: InboundCall, response: ServerResponse, context
     let result: AttemptResult;
     try {
       if (plan === 'fast') result = await attemptFast(call, candidate, response, abort.signal, ours);
-      else if (plan === 'translate') result = await attemptTranslated(call, candidate, response, abort.signal, ours);
+      else if (plan === 'translate') result = await attemptTranslated(call, candidate, response, abort.signal, ours, runtime.images);
       else result = await attemptObject(call, candidate, response, abort.signal, ours);
     } catch (error) {
       result = { kind: 'failed', error: toGatewayError(error) };
@@ -180,13 +183,22 @@ async function attemptFast(call: InboundCall, candidate: Candidate, response: Se
   return { kind: 'done', ok: outcome.ok, usage: outcome.usage, error: outcome.error };
 }
 
-async function attemptTranslated(call: InboundCall, candidate: Candidate, response: ServerResponse, signal: AbortSignal, ours: Record<string, string>): Promise<AttemptResult> {
+async function attemptTranslated(
+  call: InboundCall,
+  candidate: Candidate,
+  response: ServerResponse,
+  signal: AbortSignal,
+  ours: Record<string, string>,
+  images: ImageFetcher,
+): Promise<AttemptResult> {
   const http = candidate.entry.http as NonNullable<Candidate['entry']['http']>;
   const targetFormat = candidate.entry.protocol as WireFormat;
   const source = ADAPTERS[call.format];
   const target = ADAPTERS[targetFormat];
   const ir = parsedRequest(call);
-  const wire = target.renderRequest({ ...ir, model: candidate.upstreamModel, stream: call.stream });
+  // Gemini takes images only inline: fetch URL images once, whatever number of attempts.
+  const outgoing = targetFormat === 'gemini' ? (call.inlined ??= await images.inline(ir, signal)) : ir;
+  const wire = target.renderRequest({ ...outgoing, model: candidate.upstreamModel, stream: call.stream });
   if (targetFormat === candidate.entry.protocol) http.settings.quirks?.(wire, candidate.upstreamModel);
   const upstream = await http.forward({
     path: upstreamPath(targetFormat, candidate.upstreamModel, call.stream, true),

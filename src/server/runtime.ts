@@ -8,12 +8,15 @@ import type { Router } from '../routing/router.ts';
 import type { StatsBook } from '../routing/stats.ts';
 import type { Authenticator } from './auth.ts';
 import type { Logger } from './logger.ts';
+import type { ImageFetcher } from './inline-images.ts';
 
 export interface Runtime {
   config: GatewayConfig;
   built: BuiltProviders;
   router: Router;
   auth: Authenticator;
+  /** Fetches image URLs for targets that take only inline data. */
+  images: ImageFetcher;
   /** Every configured credential secret, to scrub from upstream error bodies. */
   secrets: string[];
 }
