@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { configSchema, type RawConfig, type RawProviderConfig } from './schema.ts';
+import { configSchema, type Limits, type RawConfig, type RawProviderConfig, type Strategy } from './schema.ts';
 import { expandEnv, type Env, type ExpansionProblem } from './expand-env.ts';
 
 export interface ConfigProblem {
@@ -29,12 +29,24 @@ export class ConfigError extends Error {
 export interface ClientKey {
   key: string;
   name: string;
+  limits?: Limits;
 }
 
 export interface RoutingSettings {
-  strategy: 'priority' | 'round_robin' | 'fill_first';
+  strategy: Strategy;
+  modelStrategies: Record<string, Strategy>;
   maxAttempts: number;
   fallbacks: Record<string, string[]>;
+  contextWindowFallbacks: Record<string, string[]>;
+  backoff: { baseMs: number; maxMs: number };
+  /** Cap on cooldowns taken from retry hints and on exponential backoff. */
+  maxCooldownMs: number;
+  /** How often a cooling credential is probed (0: never). */
+  probeIntervalMs: number;
+  onLimit: 'reject' | 'wait';
+  maxWaitMs: number;
+  /** SSE comment interval while a streaming client waits for its first byte (0: off). */
+  keepaliveIntervalMs: number;
   timeouts: { connectMs: number; firstByteMs: number; idleMs: number };
 }
 
@@ -84,7 +96,9 @@ function applyDefaults(data: RawConfig, env: Env, source: string | undefined): G
     host: data.host ?? '127.0.0.1',
     port: data.port ?? DEFAULT_PORT,
     clientKeys: (data.api_keys ?? []).map((entry, index) =>
-      typeof entry === 'string' ? { key: entry, name: `key-${index + 1}` } : { key: entry.key, name: entry.name ?? `key-${index + 1}` },
+      typeof entry === 'string'
+        ? { key: entry, name: `key-${index + 1}` }
+        : { key: entry.key, name: entry.name ?? `key-${index + 1}`, limits: entry.limits },
     ),
     managementKey: data.management_key,
     allowUnauthenticated: data.allow_unauthenticated ?? false,
@@ -93,8 +107,16 @@ function applyDefaults(data: RawConfig, env: Env, source: string | undefined): G
     maxBodySize: data.max_body_size ?? DEFAULT_MAX_BODY_SIZE,
     routing: {
       strategy: data.routing?.strategy ?? 'priority',
+      modelStrategies: data.routing?.model_strategies ?? {},
       maxAttempts: data.routing?.max_attempts ?? 3,
       fallbacks: data.routing?.fallbacks ?? {},
+      contextWindowFallbacks: data.routing?.context_window_fallbacks ?? {},
+      backoff: { baseMs: data.routing?.backoff?.base ?? 100, maxMs: data.routing?.backoff?.max ?? 2_000 },
+      maxCooldownMs: data.routing?.max_cooldown ?? 30 * 60_000,
+      probeIntervalMs: data.routing?.probe_interval ?? 60_000,
+      onLimit: data.routing?.on_limit ?? 'reject',
+      maxWaitMs: data.routing?.max_wait ?? 10_000,
+      keepaliveIntervalMs: data.routing?.keepalive_interval ?? 15_000,
       timeouts: {
         connectMs: timeouts?.connect ?? 10_000,
         firstByteMs: timeouts?.first_byte ?? 300_000,

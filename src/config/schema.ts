@@ -60,11 +60,12 @@ const cooldown = z.strictObject({
   default_duration: duration.optional(),
   rate_limit_duration: duration.optional(),
   error_duration: duration.optional(),
+  not_found_duration: duration.optional(),
 });
 
 const credential = z.union([
   z.string(),
-  z.strictObject({ key: z.string(), name: z.string().optional(), weight: z.number().positive().optional() }),
+  z.strictObject({ key: z.string(), name: z.string().optional(), weight: z.number().positive().optional(), limits: limits.optional() }),
 ]);
 
 const oneOrMany = <T extends z.ZodType>(item: T) =>
@@ -85,21 +86,30 @@ const provider = z.strictObject({
   limits: limits.optional(),
   cooldown: cooldown.optional(),
   priority: z.number().int().optional(),
+  weight: z.number().positive().optional(),
   module: z.string().min(1).optional(),
   options: z.record(z.string(), z.unknown()).optional(),
 });
 
 const clientKey = z.union([
   z.string().min(1),
-  z.strictObject({ key: z.string().min(1), name: z.string().optional() }),
+  z.strictObject({ key: z.string().min(1), name: z.string().optional(), limits: limits.optional() }),
 ]);
 
-export const STRATEGIES = ['priority', 'round_robin', 'fill_first'] as const;
+export const STRATEGIES = ['priority', 'round_robin', 'capability', 'fill_first', 'weighted', 'least_latency', 'least_busy'] as const;
 
 const routing = z.strictObject({
   strategy: z.enum(STRATEGIES).optional(),
+  model_strategies: z.record(z.string(), z.enum(STRATEGIES)).optional(),
   max_attempts: positiveInt.optional(),
   fallbacks: z.record(z.string(), z.array(z.string().min(1))).optional(),
+  context_window_fallbacks: z.record(z.string(), z.array(z.string().min(1))).optional(),
+  backoff: z.strictObject({ base: duration.optional(), max: duration.optional() }).optional(),
+  max_cooldown: duration.optional(),
+  probe_interval: duration.optional(),
+  on_limit: z.enum(['reject', 'wait']).optional(),
+  max_wait: duration.optional(),
+  keepalive_interval: duration.optional(),
   timeouts: z
     .strictObject({ connect: duration.optional(), first_byte: duration.optional(), idle: duration.optional() })
     .optional(),
@@ -133,3 +143,4 @@ export type RawCredential = z.output<typeof credential>;
 export type Features = z.output<typeof features>;
 export type Limits = z.output<typeof limits>;
 export type CooldownSettings = z.output<typeof cooldown>;
+export type Strategy = (typeof STRATEGIES)[number];

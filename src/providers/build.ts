@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, type ConfigProblem, type GatewayConfig } from '../config/load.ts';
 import type { Env } from '../config/expand-env.ts';
-import type { RawModelEntry, RawProviderConfig } from '../config/schema.ts';
+import type { CooldownSettings, Limits, RawModelEntry, RawProviderConfig } from '../config/schema.ts';
 import { BUILTIN_BY_NAME, BUILTIN_DESCRIPTORS, OPENAI_COMPATIBLE_TYPES } from './builtin.ts';
 import { makeCredentials } from './credentials.ts';
 import { HttpProvider, type ProviderSettings } from './http-provider.ts';
@@ -24,7 +24,12 @@ export interface ProviderEntry {
   protocol: UpstreamProtocol;
   credentials: Credential[];
   priority: number;
+  /** Share of traffic under the `weighted` strategy (times each credential's weight). */
+  weight: number;
   mappings: Record<string, string>;
+  /** Provider-wide limits (the seed's ProviderLimits). */
+  limits: Limits | undefined;
+  cooldown: CooldownSettings | undefined;
   source: 'builtin' | 'custom' | 'module';
   notServedYet: string | undefined;
 }
@@ -56,7 +61,7 @@ export async function buildProviders(config: GatewayConfig, context: BuildContex
     const raw = config.providers[descriptor.name];
     if (raw?.module !== undefined || (raw?.type !== undefined && raw.type !== descriptor.name)) continue;
     const settings = settingsFor(descriptor.name, descriptor, raw ?? {}, config, context.env, `providers.${descriptor.name}`, problems);
-    add(httpEntry(settings, 'builtin', context.client), enabledFor(raw, settings), `providers.${descriptor.name}`);
+    add(httpEntry(settings, raw, 'builtin', context.client), enabledFor(raw, settings), `providers.${descriptor.name}`);
   }
 
   for (const [name, raw] of Object.entries(config.providers)) {
@@ -83,7 +88,7 @@ export async function buildProviders(config: GatewayConfig, context: BuildContex
       continue;
     }
     const settings = settingsFor(name, descriptor, raw, config, context.env, path, problems);
-    add(httpEntry(settings, OPENAI_COMPATIBLE_TYPES.has(type) ? 'custom' : 'builtin', context.client), enabledFor(raw, settings), path);
+    add(httpEntry(settings, raw, OPENAI_COMPATIBLE_TYPES.has(type) ? 'custom' : 'builtin', context.client), enabledFor(raw, settings), path);
   }
 
   if (problems.length > 0) throw new ConfigError(problems, config.source);
@@ -214,7 +219,7 @@ function mergeModels(specs: ModelSpec[], configured: RawModelEntry[], features: 
   return [...models.values()];
 }
 
-function httpEntry(settings: ProviderSettings, source: 'builtin' | 'custom', client: UpstreamClient): ProviderEntry {
+function httpEntry(settings: ProviderSettings, raw: RawProviderConfig | undefined, source: 'builtin' | 'custom', client: UpstreamClient): ProviderEntry {
   const http = new HttpProvider(settings, client);
   return {
     provider: http,
@@ -222,7 +227,10 @@ function httpEntry(settings: ProviderSettings, source: 'builtin' | 'custom', cli
     protocol: settings.protocol,
     credentials: settings.credentials,
     priority: settings.priority,
+    weight: raw?.weight ?? 1,
     mappings: settings.mappings,
+    limits: raw?.limits,
+    cooldown: raw?.cooldown,
     source,
     notServedYet: settings.notServedYet,
   };
@@ -291,7 +299,10 @@ async function loadModuleProvider(name: string, raw: RawProviderConfig, config: 
     protocol: 'openai-chat',
     credentials,
     priority: raw.priority ?? 0,
+    weight: raw.weight ?? 1,
     mappings: raw.model_mappings ?? {},
+    limits: raw.limits,
+    cooldown: raw.cooldown,
     source: 'module',
     notServedYet: undefined,
   };

@@ -21,6 +21,7 @@ export function makeCredentials(provider: string, entries: RawCredential[]): Cre
       secret,
       masked: maskSecret(secret),
       weight: typeof entry === 'string' ? 1 : entry.weight ?? 1,
+      ...(typeof entry === 'string' || entry.limits === undefined ? {} : { limits: entry.limits }),
     });
   });
   return credentials;

@@ -9,6 +9,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { WireFormat } from '../protocols/ir.ts';
+import type { Limits } from '../config/schema.ts';
 
 export type ProviderCategory = 'direct' | 'aggregator' | 'proprietary' | 'custom';
 export type AuthType = 'api_key' | 'oauth_device_flow' | 'none';
@@ -44,6 +45,8 @@ export interface Credential {
   /** A masked tail for display (`…a1b2`). */
   masked: string;
   weight: number;
+  /** Limits of this credential alone (besides its provider's). */
+  limits?: Limits;
 }
 
 /** An OpenAI Chat Completions request body (the extension contract's request). */

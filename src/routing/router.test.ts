@@ -6,13 +6,22 @@ import { UpstreamClient } from '../providers/upstream-client.ts';
 import { GatewayError } from '../errors.ts';
 import { Router } from './router.ts';
 import { closeMatches } from './close-matches.ts';
+import { CooldownBook } from './cooldowns.ts';
+import { StatsBook } from './stats.ts';
+import { MemoryState } from '../state/memory.ts';
 
 const client = new UpstreamClient({ connectTimeoutMs: 1000 });
 
-async function router(raw: Record<string, unknown>) {
+async function router(raw: Record<string, unknown>, random: () => number = Math.random) {
   const config = buildConfig(raw, {});
   const built = await buildProviders(config, { env: {}, client });
-  return { router: new Router(built, config.routing), built };
+  const state = new MemoryState();
+  let now = 1_000_000;
+  const clock = { now: () => now, advance: (ms: number) => { now += ms; } };
+  const cooldowns = new CooldownBook(state, clock.now);
+  const stats = new StatsBook(clock.now);
+  const r = new Router(built, config.routing, { cooldowns, stats, cursor: (key) => state.increment(key), random, now: clock.now });
+  return { router: r, built, cooldowns, stats, clock };
 }
 
 function gatewayError(code: string, status: number) {
@@ -40,16 +49,16 @@ test('a model goes to every enabled provider that serves it after mapping', asyn
 
 test('provider/model addresses one provider and passes unknown names through', async () => {
   const { router: r } = await router({ providers: { openrouter: { api_keys: ['k'] }, groq: { api_keys: ['g'] } } });
-  const [candidate] = r.resolve('openrouter/mistralai/some-brand-new-model');
+  const [candidate] = await r.select('openrouter/mistralai/some-brand-new-model');
   assert.equal(candidate?.provider, 'openrouter');
   assert.equal(candidate?.upstreamModel, 'mistralai/some-brand-new-model');
   // A slash name whose prefix is not a provider is an ordinary model name (groq's ids have slashes).
-  assert.equal(r.resolve('openai/gpt-oss-120b')[0]?.provider, 'groq');
+  assert.equal((await r.select('openai/gpt-oss-120b'))[0]?.provider, 'groq');
 });
 
 test('unknown models are 404 naming close matches; disabled-only models are 503', async () => {
   const { router: r, built } = await router({ providers: { openai: { api_keys: ['k'] }, mistral: { api_keys: ['m'] } } });
-  assert.throws(() => r.resolve('gpt-4o-mni'), (error: unknown) => {
+  await assert.rejects(r.select('gpt-4o-mni'), (error: unknown) => {
     assert.ok(error instanceof GatewayError);
     assert.equal(error.status, 404);
     assert.equal(error.code, 'model_not_found');
@@ -57,8 +66,9 @@ test('unknown models are 404 naming close matches; disabled-only models are 503'
     return true;
   });
   built.registry.setEnabled('mistral', false);
-  assert.throws(() => r.resolve('codestral-latest'), gatewayError('provider_disabled', 503));
-  assert.throws(() => r.resolve('mistral/codestral-latest'), gatewayError('provider_disabled', 503));
+  r.invalidate();
+  await assert.rejects(r.select('codestral-latest'), gatewayError('provider_disabled', 503));
+  await assert.rejects(r.select('mistral/codestral-latest'), gatewayError('provider_disabled', 503));
 });
 
 test('candidates are filtered by the capabilities a request needs', async () => {
@@ -68,11 +78,11 @@ test('candidates are filtered by the capabilities a request needs', async () => 
       together: { api_keys: ['t'], models: [{ name: 'plain', supports_functions: true }] },
     },
   });
-  assert.deepEqual(r.resolve('plain', { functions: true }).map((candidate) => candidate.provider), ['together']);
-  assert.throws(() => r.resolve('plain', { vision: true }), gatewayError('invalid_request', 400));
+  assert.deepEqual((await r.select('plain', { functions: true })).map((candidate) => candidate.provider), ['together']);
+  await assert.rejects(r.select('plain', { vision: true }), gatewayError('invalid_request', 400));
 });
 
-test('priority strategy: best group first, round robin inside it, credentials rotated', async () => {
+test('priority strategy: best group first, round robin over every credential inside it', async () => {
   const { router: r } = await router({
     routing: { max_attempts: 10 },
     providers: {
@@ -81,17 +91,15 @@ test('priority strategy: best group first, round robin inside it, credentials ro
       fireworks: { api_keys: ['f1'], priority: 1, models: ['shared'] },
     },
   });
-  const firsts: string[] = [];
-  for (let i = 0; i < 8; i++) {
-    const candidates = r.resolve('shared');
+  const counts = new Map<string, number>();
+  for (let i = 0; i < 30; i++) {
+    const candidates = await r.select('shared');
     assert.equal(candidates.at(-1)?.provider, 'fireworks', 'the low-priority group comes last');
     assert.equal(candidates.length, 4);
-    firsts.push(`${candidates[0]?.provider}:${candidates[0]?.credential?.secret}`);
+    const first = `${candidates[0]?.provider}:${candidates[0]?.credential?.secret}`;
+    counts.set(first, (counts.get(first) ?? 0) + 1);
   }
-  const counts = Object.fromEntries([...new Set(firsts)].map((key) => [key, firsts.filter((item) => item === key).length]));
-  assert.equal(counts['together:t1'], 4, 'providers alternate inside the top group');
-  assert.equal((counts['openai:o1'] ?? 0) + (counts['openai:o2'] ?? 0), 4);
-  assert.equal(counts['openai:o1'], 2, 'credentials alternate too');
+  assert.deepEqual(Object.fromEntries(counts), { 'openai:o1': 10, 'openai:o2': 10, 'together:t1': 10 });
 });
 
 test('fill_first keeps configuration order; max_attempts bounds the list; fallbacks follow', async () => {
@@ -103,7 +111,7 @@ test('fill_first keeps configuration order; max_attempts bounds the list; fallba
     },
   });
   for (let i = 0; i < 3; i++) {
-    const candidates = r.resolve('primary');
+    const candidates = await r.select('primary');
     assert.deepEqual(candidates.map((candidate) => `${candidate.provider}:${candidate.credential?.secret}:${candidate.model}`), [
       'openai:o1:primary', 'openai:o2:primary', 'together:t1:backup',
     ]);
@@ -114,4 +122,92 @@ test('closeMatches ranks by edit distance and containment', () => {
   assert.deepEqual(closeMatches('gpt4o', ['gpt-4o', 'gpt-4', 'claude-3-opus', 'o3']).slice(0, 2), ['gpt-4o', 'gpt-4']);
   assert.deepEqual(closeMatches('sonnet', ['claude-sonnet-4-5', 'gpt-5']), ['claude-sonnet-4-5']);
   assert.deepEqual(closeMatches('zzzzzzzz', ['gpt-4o']), []);
+});
+
+test('round_robin spreads evenly over every provider × credential', async () => {
+  const { router: r } = await router({
+    routing: { strategy: 'round_robin', max_attempts: 1 },
+    providers: { openai: { api_keys: ['a', 'b'], models: ['m'] }, groq: { api_keys: ['c'], models: ['m'] } },
+  });
+  const counts = new Map<string, number>();
+  for (let i = 0; i < 300; i++) {
+    const key = (await r.select('m'))[0]?.credential?.secret as string;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  assert.deepEqual(Object.fromEntries(counts), { a: 100, b: 100, c: 100 });
+});
+
+test('weighted follows provider weight × credential weight', async () => {
+  let seed = 7;
+  const random = (): number => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  const { router: r } = await router({
+    routing: { strategy: 'weighted', max_attempts: 1 },
+    providers: {
+      openai: { api_keys: [{ key: 'heavy', weight: 3 }, 'light'], models: ['m'] },
+      groq: { api_keys: ['g'], weight: 4, models: ['m'] },
+    },
+  }, random);
+  const counts = new Map<string, number>();
+  const total = 8000;
+  for (let i = 0; i < total; i++) {
+    const key = (await r.select('m'))[0]?.credential?.secret as string;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  // Weights 3 : 1 : 4 of 8.
+  for (const [key, share] of [['heavy', 3 / 8], ['light', 1 / 8], ['g', 4 / 8]] as const) {
+    const observed = (counts.get(key) ?? 0) / total;
+    assert.ok(Math.abs(observed - share) < 0.02, `${key}: ${observed} vs ${share}`);
+  }
+});
+
+test('least_busy picks the target with the fewest requests in flight; least_latency the fastest, untried first', async () => {
+  const { router: r, stats } = await router({
+    routing: { strategy: 'least_busy', model_strategies: { fast: 'least_latency' }, max_attempts: 3 },
+    providers: { openai: { api_keys: ['a', 'b'], models: ['m', 'fast'] }, groq: { api_keys: ['c'], models: ['m', 'fast'] } },
+  });
+  stats.targetStart('openai|openai#1');
+  stats.targetStart('openai|openai#1');
+  stats.targetStart('groq|groq#1');
+  assert.deepEqual((await r.select('m')).map((candidate) => candidate.credential?.secret), ['b', 'c', 'a']);
+  stats.targetEnd('openai|openai#1', 300);
+  stats.targetEnd('groq|groq#1', 50);
+  assert.deepEqual((await r.select('fast')).map((candidate) => candidate.credential?.secret), ['b', 'c', 'a'], 'b has no sample yet, so it is tried first');
+  stats.targetStart('openai|openai#2');
+  stats.targetEnd('openai|openai#2', 120);
+  assert.deepEqual((await r.select('fast')).map((candidate) => candidate.credential?.secret), ['c', 'b', 'a']);
+});
+
+test('cooling candidates are skipped; when all cool, 429 names the model, providers and reset time', async () => {
+  const { router: r, cooldowns, clock } = await router({
+    providers: { openai: { api_keys: ['a'], models: ['m'] }, groq: { api_keys: ['c'], models: ['m'] } },
+  });
+  const policy = { enabled: true, authMs: 1_800_000, rateLimitMs: undefined, errorMs: 60_000, notFoundMs: 10_800_000, maxMs: 1_800_000 };
+  await cooldowns.recordFailure({ provider: 'openai', credential: 'openai#1', model: 'm' }, { status: 429, code: 'upstream_error', message: 'slow down', headers: { 'retry-after': '30' } }, policy);
+  assert.deepEqual((await r.select('m')).map((candidate) => candidate.provider), ['groq']);
+  await cooldowns.recordFailure({ provider: 'groq', credential: 'groq#1', model: 'm' }, { status: 503, code: 'upstream_error', message: 'overloaded' }, policy);
+  await assert.rejects(r.select('m'), (error: unknown) => {
+    assert.ok(error instanceof GatewayError);
+    assert.equal(error.status, 429);
+    assert.equal(error.code, 'all_candidates_cooling');
+    assert.equal(error.headers['retry-after'], '30');
+    assert.match(error.message, /model m/);
+    assert.deepEqual(error.details?.providers, ['openai', 'groq']);
+    assert.equal(error.details?.reset_at, new Date(clock.now() + 30_000).toISOString());
+    return true;
+  });
+  clock.advance(30_001);
+  assert.deepEqual((await r.select('m')).map((candidate) => candidate.provider), ['openai'], 'back when its cooldown ends');
+});
+
+test('context length filters candidates and moves to context_window_fallbacks', async () => {
+  const { router: r } = await router({
+    routing: { context_window_fallbacks: { small: ['big'] } },
+    providers: { openai: { api_keys: ['a'], models: [{ name: 'small', max_tokens: 8000 }, { name: 'big', max_tokens: 128000 }] } },
+  });
+  assert.equal((await r.select('small', { tokens: 5000 }))[0]?.upstreamModel, 'small');
+  assert.equal((await r.select('small', { tokens: 20000 }))[0]?.upstreamModel, 'big');
+  await assert.rejects(r.select('small', { tokens: 500_000 }), (error: unknown) => error instanceof GatewayError && error.status === 400 && /context window/.test(error.message));
 });

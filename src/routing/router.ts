@@ -1,13 +1,25 @@
 /**
- * Model resolution and candidate ordering. A candidate is provider × credential × upstream
- * model. `provider/model` addresses one provider (the rest of the name passes through
- * unmapped-if-unknown); any other name goes to every enabled provider that serves it after
- * mapping. Candidates are ordered by the configured strategy: `priority` (higher `priority`
- * first, round robin inside a group), `round_robin` (all providers in turn) or `fill_first`
- * (configuration order, always the first that works).
+ * Model resolution and candidate selection. A candidate is provider × credential ×
+ * upstream model. `provider/model` addresses one provider (the rest of the name passes
+ * through, mapped if a mapping exists); any other name goes to every enabled provider that
+ * serves it after mapping. Candidates are filtered (enabled, serves the model, capabilities
+ * the request needs, context length, cooldown) and ordered by a strategy:
+ * - `priority`: higher `priority` first, round robin inside a group (the default);
+ * - `round_robin`: every provider × credential in turn;
+ * - `capability`, `fill_first`: configuration order, the first capable one that works;
+ * - `weighted`: random, in proportion to provider weight × credential weight;
+ * - `least_latency`: lowest moving average of observed latency (untried ones first);
+ * - `least_busy`: fewest requests in flight.
+ * What a model resolves to is computed once per model and reused until the registry
+ * changes, so ordering costs O(attempts) for most strategies however many credentials
+ * there are (`least_*` scan them all).
  */
 import { GatewayError } from '../errors.ts';
 import type { RoutingSettings } from '../config/load.ts';
+import type { Strategy } from '../config/schema.ts';
+import type { Cooldown } from '../state/types.ts';
+import { cooldownKey, type CooldownBook } from './cooldowns.ts';
+import type { StatsBook } from './stats.ts';
 import type { BuiltProviders, ProviderEntry } from '../providers/build.ts';
 import type { Capabilities, Credential } from '../providers/types.ts';
 import { closeMatches } from './close-matches.ts';
@@ -22,6 +34,10 @@ export interface Candidate {
   credential: Credential | undefined;
   /** Capabilities of the upstream model when the catalogue knows it. */
   capabilities: Capabilities | undefined;
+  /** `provider|credential|upstream model`: the unit of cooldowns. */
+  cooldownKey: string;
+  /** `provider|credential`: the unit of latency and load figures. */
+  targetKey: string;
 }
 
 /** What a request needs from a model, to filter candidates before trying them. */
@@ -29,6 +45,33 @@ export interface Needs {
   streaming?: boolean;
   functions?: boolean;
   vision?: boolean;
+  /** Estimated prompt plus requested output tokens, checked against context windows. */
+  tokens?: number;
+}
+
+export interface RouterDeps {
+  cooldowns: CooldownBook;
+  stats: StatsBook;
+  /** Shared round-robin cursor (the state layer's counter). */
+  cursor: (key: string) => Promise<number>;
+  random: () => number;
+  now: () => number;
+}
+
+interface Tuple {
+  served: Served;
+  credential: Credential | undefined;
+  weight: number;
+  targetKey: string;
+  cooldownKey: string;
+}
+
+interface Plan {
+  tuples: Tuple[];
+  /** Runs of equal priority, best first (for `priority`). */
+  tiers: Tuple[][];
+  /** Running sums of weights (for `weighted`). */
+  cumulative: number[];
 }
 
 interface Served {
@@ -41,38 +84,84 @@ export class Router {
   readonly mapper: ModelMapper;
   private readonly built: BuiltProviders;
   private readonly settings: RoutingSettings;
-  private readonly cursors = new Map<string, number>();
+  private readonly deps: RouterDeps;
+  private readonly plans = new Map<string, Plan>();
 
-  constructor(built: BuiltProviders, settings: RoutingSettings) {
+  constructor(built: BuiltProviders, settings: RoutingSettings, deps: RouterDeps) {
     this.built = built;
     this.settings = settings;
+    this.deps = deps;
     this.mapper = new ModelMapper(built.entries);
   }
 
+  /** Forgets cached resolutions; called when a provider is switched on or off. */
+  invalidate(): void {
+    this.plans.clear();
+  }
+
+  strategyFor(model: string): Strategy {
+    return this.settings.modelStrategies[model] ?? this.settings.strategy;
+  }
+
   /**
-   * Ordered candidates for `model`, at most `routing.max_attempts` of them, fallbacks after
-   * the model's own. Throws 404 (unknown model, naming close matches), 503 (only disabled
-   * providers serve it) or 400 (no provider gives the model a capability the request needs).
+   * Ordered candidates for `model`, at most `routing.max_attempts`, those of
+   * `routing.fallbacks` after the model's own, cooling ones left out. Throws 404 (unknown
+   * model, naming close matches), 503 (only disabled providers serve it), 400 (no provider
+   * gives it what the request needs) or 429 `all_candidates_cooling` with `retry-after`.
    */
-  resolve(model: string, needs: Needs = {}): Candidate[] {
+  async select(model: string, needs: Needs = {}): Promise<Candidate[]> {
     const chain = [model, ...(this.settings.fallbacks[model] ?? [])];
-    const candidates: Candidate[] = [];
+    const out: Candidate[] = [];
+    const cooling: Cooldown[] = [];
     let firstError: GatewayError | undefined;
-    for (const name of chain) {
-      let served: Served[];
+    for (let link = 0; link < chain.length; link++) {
+      const name = chain[link] as string;
+      let plan: Plan;
       try {
-        served = this.serving(name, needs);
+        plan = this.planFor(name, needs);
       } catch (error) {
         firstError ??= error as GatewayError;
         continue;
       }
-      for (const candidate of this.order(name, served)) {
-        candidates.push(candidate);
-        if (candidates.length >= this.settings.maxAttempts) return candidates;
+      const strategy = this.strategyFor(name);
+      const start = strategy === 'round_robin' || strategy === 'priority' ? await this.deps.cursor(`rr:${name}`) : 0;
+      let tooLong = 0;
+      for (const tuple of this.order(plan, strategy, start)) {
+        const capabilities = tuple.served.capabilities;
+        if (needs.tokens !== undefined && capabilities !== undefined && capabilities.max_tokens > 0 && needs.tokens > capabilities.max_tokens) {
+          tooLong++;
+          continue;
+        }
+        const cooldown = await this.deps.cooldowns.active(tuple.cooldownKey);
+        if (cooldown !== undefined) {
+          cooling.push(cooldown);
+          continue;
+        }
+        out.push({
+          entry: tuple.served.entry,
+          provider: tuple.served.entry.provider.name(),
+          model: name,
+          upstreamModel: tuple.served.upstreamModel,
+          credential: tuple.credential,
+          capabilities,
+          cooldownKey: tuple.cooldownKey,
+          targetKey: tuple.targetKey,
+        });
+        if (out.length >= this.settings.maxAttempts) return out;
+      }
+      if (tooLong > 0 && tooLong === plan.tuples.length) {
+        const bigger = this.settings.contextWindowFallbacks[name] ?? [];
+        for (const fallback of bigger) if (!chain.includes(fallback)) chain.splice(link + 1, 0, fallback);
+        firstError ??= new GatewayError(400, 'invalid_request', `the request (about ${needs.tokens} tokens with its output) exceeds the context window of ${name} at every provider`, {
+          param: 'messages',
+          retryable: false,
+          details: { type: 'context_length_exceeded' },
+        });
       }
     }
-    if (candidates.length === 0) throw firstError ?? new GatewayError(404, 'model_not_found', `model ${model} not found`);
-    return candidates;
+    if (out.length > 0) return out;
+    if (cooling.length > 0) throw allCooling(model, cooling, this.deps.now());
+    throw firstError ?? new GatewayError(404, 'model_not_found', `model ${model} not found`);
   }
 
   /** Providers that serve `model`, with the upstream name, filtered by enablement and needs. */
@@ -143,45 +232,117 @@ export class Router {
     return [...names];
   }
 
-  private order(model: string, served: Served[]): Candidate[] {
-    const strategy = this.settings.strategy;
-    let providers = served;
-    if (strategy === 'priority') {
-      providers = [...served].sort((a, b) => b.entry.priority - a.entry.priority);
-      providers = rotateGroups(providers, this.tick(`model:${model}`));
-    } else if (strategy === 'round_robin') {
-      providers = rotate(served, this.tick(`model:${model}`));
-    }
-    const out: Candidate[] = [];
-    for (const item of providers) {
+  /** What `model` resolves to for these needs (tokens aside), computed once. */
+  private planFor(model: string, needs: Needs): Plan {
+    const key = `${model}\u0000${needs.streaming === true ? 1 : 0}${needs.functions === true ? 1 : 0}${needs.vision === true ? 1 : 0}`;
+    const cached = this.plans.get(key);
+    if (cached !== undefined) return cached;
+    const served = this.serving(model, needs);
+    const tuples: Tuple[] = [];
+    for (const item of served) {
       const name = item.entry.provider.name();
-      const credentials = item.entry.credentials;
-      if (credentials.length === 0) {
-        out.push({ entry: item.entry, provider: name, model, upstreamModel: item.upstreamModel, credential: undefined, capabilities: item.capabilities });
-        continue;
-      }
-      // Only the provider tried first advances its credential cursor: advancing on every
-      // listing would alias with the provider rotation and pin one credential.
-      const cursor = out.length === 0 ? this.tick(`credential:${name}`) : this.peek(`credential:${name}`);
-      const start = strategy === 'fill_first' ? 0 : cursor % credentials.length;
-      for (let i = 0; i < credentials.length; i++) {
-        const credential = credentials[(start + i) % credentials.length];
-        out.push({ entry: item.entry, provider: name, model, upstreamModel: item.upstreamModel, credential, capabilities: item.capabilities });
-        if (out.length >= this.settings.maxAttempts) return out;
+      const credentials: Array<Credential | undefined> = item.entry.credentials.length > 0 ? item.entry.credentials : [undefined];
+      for (const credential of credentials) {
+        const credentialId = credential?.id ?? '-';
+        tuples.push({
+          served: item,
+          credential,
+          weight: item.entry.weight * (credential?.weight ?? 1),
+          targetKey: `${name}|${credentialId}`,
+          cooldownKey: cooldownKey(name, credentialId, item.upstreamModel),
+        });
       }
     }
-    return out;
+    const byPriority = [...tuples].sort((a, b) => b.served.entry.priority - a.served.entry.priority);
+    const tiers: Tuple[][] = [];
+    for (const tuple of byPriority) {
+      const last = tiers.at(-1);
+      if (last !== undefined && (last[0] as Tuple).served.entry.priority === tuple.served.entry.priority) last.push(tuple);
+      else tiers.push([tuple]);
+    }
+    let sum = 0;
+    const cumulative = tuples.map((tuple) => (sum += tuple.weight));
+    const plan = { tuples, tiers, cumulative };
+    this.plans.set(key, plan);
+    return plan;
   }
 
-  private peek(key: string): number {
-    return this.cursors.get(key) ?? 0;
+  private *order(plan: Plan, strategy: Strategy, start: number): Generator<Tuple> {
+    const tuples = plan.tuples;
+    const count = tuples.length;
+    if (count === 0) return;
+    switch (strategy) {
+      case 'capability':
+      case 'fill_first':
+        yield* tuples;
+        return;
+      case 'round_robin':
+        for (let i = 0; i < count; i++) yield tuples[(start + i) % count] as Tuple;
+        return;
+      case 'priority':
+        for (const tier of plan.tiers) for (let i = 0; i < tier.length; i++) yield tier[(start + i) % tier.length] as Tuple;
+        return;
+      case 'weighted': {
+        const total = plan.cumulative[count - 1] as number;
+        const first = bisect(plan.cumulative, this.deps.random() * total);
+        for (let i = 0; i < count; i++) yield tuples[(first + i) % count] as Tuple;
+        return;
+      }
+      case 'least_busy':
+      case 'least_latency': {
+        const score = strategy === 'least_busy'
+          ? (tuple: Tuple) => this.deps.stats.targetInFlight(tuple.targetKey)
+          : (tuple: Tuple) => this.deps.stats.targetLatency(tuple.targetKey) ?? -1;
+        const used = new Uint8Array(count);
+        for (let round = 0; round < count; round++) {
+          let best = -1;
+          let bestScore = Number.POSITIVE_INFINITY;
+          for (let i = 0; i < count; i++) {
+            if (used[i] === 1) continue;
+            const value = score(tuples[i] as Tuple);
+            if (value < bestScore) {
+              best = i;
+              bestScore = value;
+            }
+          }
+          used[best] = 1;
+          yield tuples[best] as Tuple;
+        }
+        return;
+      }
+    }
   }
+}
 
-  private tick(key: string): number {
-    const value = this.cursors.get(key) ?? 0;
-    this.cursors.set(key, value + 1 >= Number.MAX_SAFE_INTEGER ? 0 : value + 1);
-    return value;
+/** First index whose running sum exceeds `target`. */
+function bisect(cumulative: number[], target: number): number {
+  let low = 0;
+  let high = cumulative.length - 1;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if ((cumulative[middle] as number) > target) high = middle;
+    else low = middle + 1;
   }
+  return low;
+}
+
+/** 429 when every candidate cools: which model, which providers, and when the first is back. */
+function allCooling(model: string, cooling: Cooldown[], now: number): GatewayError {
+  const first = Math.min(...cooling.map((cooldown) => cooldown.until));
+  const retryAfter = Math.max(1, Math.ceil((first - now) / 1000));
+  const providers = [...new Set(cooling.map((cooldown) => cooldown.provider))];
+  const listed = cooling.slice(0, 10).map((cooldown) => `${cooldown.provider} (${cooldown.credential}: ${cooldown.reason} until ${new Date(cooldown.until).toISOString()})`);
+  return new GatewayError(429, 'all_candidates_cooling',
+    `all candidates for model ${model} are cooling down: ${listed.join(', ')}${cooling.length > 10 ? ', …' : ''}; the first is available again at ${new Date(first).toISOString()}`, {
+      retryable: false,
+      headers: { 'retry-after': String(retryAfter) },
+      details: {
+        model,
+        providers,
+        reset_at: new Date(first).toISOString(),
+        cooldowns: cooling.map((cooldown) => ({ provider: cooldown.provider, credential: cooldown.credential, model: cooldown.model, reason: cooldown.reason, until: new Date(cooldown.until).toISOString() })),
+      },
+    });
 }
 
 function capabilitiesOf(entry: ProviderEntry, upstreamModel: string): Capabilities | undefined {
@@ -206,23 +367,4 @@ function filterByNeeds(model: string, served: Served[], needs: Needs): Served[] 
     });
   }
   return kept;
-}
-
-/** Rotates inside each run of equal priority, keeping the groups in order. */
-function rotateGroups(sorted: Served[], turn: number): Served[] {
-  const out: Served[] = [];
-  let start = 0;
-  while (start < sorted.length) {
-    let end = start + 1;
-    while (end < sorted.length && (sorted[end] as Served).entry.priority === (sorted[start] as Served).entry.priority) end++;
-    out.push(...rotate(sorted.slice(start, end), turn));
-    start = end;
-  }
-  return out;
-}
-
-function rotate<T>(items: T[], turn: number): T[] {
-  if (items.length < 2) return items;
-  const offset = turn % items.length;
-  return offset === 0 ? items : [...items.slice(offset), ...items.slice(0, offset)];
 }

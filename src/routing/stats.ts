@@ -43,8 +43,17 @@ class ProviderStats {
   }
 }
 
+/** Smoothing of the latency moving average: each new sample weighs 20 %. */
+const EWMA_ALPHA = 0.2;
+
+interface TargetFigures {
+  inFlight: number;
+  latency: number | undefined;
+}
+
 export class StatsBook {
   private readonly byProvider = new Map<string, ProviderStats>();
+  private readonly byTarget = new Map<string, TargetFigures>();
   private readonly now: () => number;
 
   constructor(now: () => number = Date.now) {
@@ -85,6 +94,36 @@ export class StatsBook {
     const stats = this.get(provider);
     stats.inputTokens += input;
     stats.outputTokens += output;
+  }
+
+  private target(key: string): TargetFigures {
+    let figures = this.byTarget.get(key);
+    if (figures === undefined) {
+      figures = { inFlight: 0, latency: undefined };
+      this.byTarget.set(key, figures);
+    }
+    return figures;
+  }
+
+  /** A request to one provider × credential began. */
+  targetStart(key: string): void {
+    this.target(key).inFlight++;
+  }
+
+  /** …and ended; `latencyMs` feeds the moving average when the attempt succeeded. */
+  targetEnd(key: string, latencyMs: number | undefined): void {
+    const figures = this.target(key);
+    figures.inFlight = Math.max(0, figures.inFlight - 1);
+    if (latencyMs !== undefined) figures.latency = figures.latency === undefined ? latencyMs : figures.latency + EWMA_ALPHA * (latencyMs - figures.latency);
+  }
+
+  targetInFlight(key: string): number {
+    return this.byTarget.get(key)?.inFlight ?? 0;
+  }
+
+  /** Moving average of latency in ms, undefined before the first success. */
+  targetLatency(key: string): number | undefined {
+    return this.byTarget.get(key)?.latency;
   }
 
   figures(provider: string): ProviderFigures {

@@ -52,28 +52,25 @@ async function dispatch(request: IncomingMessage, response: ServerResponse, cont
 
   if (path === '/v1/chat/completions') {
     if (method !== 'POST') throw methodNotAllowed('POST');
-    runtime.auth.requireClient(request, query);
-    return chatCompletions(request, response, context);
+    return chatCompletions(request, response, context, runtime.auth.requireClient(request, query));
   }
 
   if (path === '/v1/messages') {
     if (method !== 'POST') throw methodNotAllowed('POST');
-    runtime.auth.requireClient(request, query);
-    return messages(request, response, context);
+    return messages(request, response, context, runtime.auth.requireClient(request, query));
   }
   if (path === '/v1/responses') {
     if (method !== 'POST') throw methodNotAllowed('POST');
-    runtime.auth.requireClient(request, query);
-    return responses(request, response, context);
+    return responses(request, response, context, runtime.auth.requireClient(request, query));
   }
   if (path.startsWith('/v1beta/models')) {
-    runtime.auth.requireClient(request, query);
+    const client = runtime.auth.requireClient(request, query);
     if (path === '/v1beta/models') {
       if (method !== 'GET') throw methodNotAllowed('GET');
       return geminiListModels(response, context);
     }
     const tail = decodeURIComponent(path.slice('/v1beta/models/'.length));
-    if (method === 'POST') return geminiAction(request, response, context, tail, query);
+    if (method === 'POST') return geminiAction(request, response, context, tail, query, client);
     if (method !== 'GET') throw methodNotAllowed('GET, POST');
     return geminiGetModel(response, context, tail.replace(/^models\//, ''));
   }

@@ -90,7 +90,8 @@ export function relay(
     streamError: ((error: GatewayError) => string) | undefined;
   },
 ): Promise<RelayOutcome> {
-  client.writeHead(upstream.status, headers);
+  // A keep-alive comment may already have committed the head (streams only).
+  if (!client.headersSent) client.writeHead(upstream.status, headers);
   let usage: TokenCounts | undefined;
   const sniffer = options.usageKey === undefined || options.readUsage === undefined
     ? undefined

@@ -16,7 +16,12 @@ import { createHandler } from './app.ts';
 import { Authenticator } from './auth.ts';
 import { ImageFetcher } from './inline-images.ts';
 import { createLogger, type Logger } from './logger.ts';
-import type { GatewayContext, Runtime } from './runtime.ts';
+import type { Clock, GatewayContext, Runtime } from './runtime.ts';
+import { CooldownBook } from '../routing/cooldowns.ts';
+import { LimitBook } from '../routing/limits.ts';
+import { MemoryState } from '../state/memory.ts';
+import type { StateStore } from '../state/types.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface GatewayOptions {
   /** A raw config object (as parsed from YAML); takes precedence over `configPath`. */
@@ -30,6 +35,10 @@ export interface GatewayOptions {
   /** Overrides of the config's host and port (CLI flags). */
   host?: string;
   port?: number;
+  /** Injected time and randomness (tests). */
+  clock?: Clock;
+  /** Injected state driver (tests, and later the configured driver). */
+  state?: StateStore;
 }
 
 export interface RunningGateway {
@@ -52,7 +61,18 @@ function checkExposure(config: GatewayConfig): void {
   }], config.source);
 }
 
-async function buildRuntime(config: GatewayConfig, env: Env, client: UpstreamClient, overrides: ReadonlyMap<string, boolean>): Promise<Runtime> {
+interface Shared {
+  env: Env;
+  client: UpstreamClient;
+  overrides: ReadonlyMap<string, boolean>;
+  cooldowns: CooldownBook;
+  stats: StatsBook;
+  state: StateStore;
+  clock: Clock;
+}
+
+async function buildRuntime(config: GatewayConfig, shared: Shared): Promise<Runtime> {
+  const { env, client, overrides } = shared;
   const built = await buildProviders(config, { env, client });
   for (const [name, enabled] of overrides) built.registry.setEnabled(name, enabled);
   const secrets = [
@@ -63,7 +83,13 @@ async function buildRuntime(config: GatewayConfig, env: Env, client: UpstreamCli
   return {
     config,
     built,
-    router: new Router(built, config.routing),
+    router: new Router(built, config.routing, {
+      cooldowns: shared.cooldowns,
+      stats: shared.stats,
+      cursor: (key) => shared.state.increment(key),
+      random: shared.clock.random,
+      now: shared.clock.now,
+    }),
     auth: new Authenticator(config.clientKeys, config.managementKey),
     images: new ImageFetcher(config.imageFetch),
     secrets,
@@ -86,16 +112,26 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const logger: Logger = createLogger(options.logLevel ?? config.logLevel);
   const client = new UpstreamClient({ connectTimeoutMs: config.routing.timeouts.connectMs });
   const overrides = new Map<string, boolean>();
-  let runtime = await buildRuntime(config, env, client, overrides);
+  const clock: Clock = options.clock ?? { now: Date.now, sleep: (ms) => sleep(ms), random: Math.random };
+  const state: StateStore = options.state ?? new MemoryState();
+  const stats = new StatsBook(clock.now);
+  const cooldowns = new CooldownBook(state, clock.now);
+  const shared: Shared = { env, client, overrides, cooldowns, stats, state, clock };
+  let runtime = await buildRuntime(config, shared);
 
   const context: GatewayContext = {
     current: () => runtime,
-    stats: new StatsBook(),
+    stats,
+    state,
+    cooldowns,
+    limits: new LimitBook(state, clock.now),
+    clock,
     logger,
-    startedAt: Math.floor(Date.now() / 1000),
+    startedAt: Math.floor(clock.now() / 1000),
     setEnabled(name, enabled) {
       if (!runtime.built.registry.setEnabled(name, enabled)) return false;
       overrides.set(name, enabled);
+      runtime.router.invalidate();
       return true;
     },
   };
@@ -116,7 +152,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
 
   const reload = async (raw?: unknown): Promise<void> => {
     const next = await load(raw);
-    const nextRuntime = await buildRuntime(next, env, client, overrides);
+    const nextRuntime = await buildRuntime(next, shared);
     if (next.host !== runtime.config.host || next.port !== runtime.config.port) {
       logger.warn({ host: next.host, port: next.port }, 'host and port changes apply at the next restart');
     }
@@ -149,6 +185,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       });
       await client.destroy();
       await runtime.images.close();
+      if (options.state === undefined) await state.close();
     },
   };
 }

@@ -24,6 +24,8 @@ import { sendJson } from './http-io.ts';
 import type { ImageFetcher } from './inline-images.ts';
 import { sendError } from './render-error.ts';
 import { redactSecrets, type GatewayContext } from './runtime.ts';
+import { policyFrom } from '../routing/cooldowns.ts';
+import type { Admission, LimitScope } from '../routing/limits.ts';
 import { readUsageFor, usageKeyFor, type TokenCounts } from './usage-sniffer.ts';
 
 export interface InboundCall {
@@ -70,16 +72,61 @@ export function parsedRequest(call: InboundCall): IRRequest {
   return call.ir;
 }
 
-export async function proxy(call: InboundCall, response: ServerResponse, context: GatewayContext, needs: Needs): Promise<void> {
+export async function proxy(call: InboundCall, response: ServerResponse, context: GatewayContext, needs: Needs, client = 'anonymous'): Promise<void> {
   const runtime = context.current();
-  const candidates = runtime.router.resolve(call.model, needs);
+  const routing = runtime.config.routing;
+  const tokens = estimateCallTokens(call);
+  const clientLimits = runtime.config.clientKeys.find((key) => key.name === client)?.limits;
+  const clientHeld = clientLimits === undefined ? [] : await admitOrWait(context, [{ key: `client:${client}`, limits: clientLimits }], tokens, `client key ${client}`);
+  const candidates = await runtime.router.select(call.model, { ...needs, tokens });
   const abort = new AbortController();
   response.once('close', () => {
     if (!response.writableFinished) abort.abort();
   });
+  const sse = call.stream && (call.format !== 'gemini' || call.geminiSse);
+  const keepAlive = sse ? startKeepAlive(response, routing.keepaliveIntervalMs) : undefined;
 
+  try {
+    for (let round = 0; ; round++) {
+      const outcome = await tryCandidates(call, candidates, response, context, abort.signal, tokens, keepAlive);
+      if (outcome.kind === 'served') {
+        await context.limits.settle(clientHeld, outcome.tokens);
+        return;
+      }
+      if (abort.signal.aborted) return;
+      if (outcome.kind === 'limited' && routing.onLimit === 'wait' && round === 0 && outcome.retryAfterMs <= routing.maxWaitMs) {
+        await context.clock.sleep(outcome.retryAfterMs);
+        continue;
+      }
+      await context.limits.release(clientHeld);
+      return finish(call, response, runtime, outcome);
+    }
+  } finally {
+    keepAlive?.stop();
+  }
+}
+
+type Outcome =
+  | { kind: 'served'; tokens: number | undefined }
+  | { kind: 'failed'; last: Extract<AttemptResult, { kind: 'failed' }> }
+  | { kind: 'limited'; retryAfterMs: number; limits: string[] }
+  | { kind: 'skipped'; skipped: string[] };
+
+async function tryCandidates(
+  call: InboundCall,
+  candidates: Candidate[],
+  response: ServerResponse,
+  context: GatewayContext,
+  signal: AbortSignal,
+  tokens: number,
+  keepAlive: KeepAlive | undefined,
+): Promise<Outcome> {
+  const runtime = context.current();
+  const routing = runtime.config.routing;
   const skipped: string[] = [];
+  const limited: Array<{ retryAfterMs: number; limit: string }> = [];
   let last: Extract<AttemptResult, { kind: 'failed' }> | undefined;
+  let lastProvider: string | undefined;
   let attempts = 0;
   for (const candidate of candidates) {
     const plan = planFor(call, candidate);
@@ -87,10 +134,28 @@ export async function proxy(call: InboundCall, response: ServerResponse, context
       skipped.push(`${candidate.provider}: ${plan.slice(5)}`);
       continue;
     }
-    if (abort.signal.aborted) return;
+    if (signal.aborted) break;
+    const credentialId = candidate.credential?.id ?? '-';
+    const admission = await context.limits.admit([
+      { key: `provider:${candidate.provider}`, limits: candidate.entry.limits },
+      { key: `credential:${candidate.provider}|${credentialId}`, limits: candidate.credential?.limits },
+    ], tokens);
+    if (!admission.ok) {
+      limited.push({ retryAfterMs: admission.retryAfterMs, limit: admission.limit ?? 'a limit' });
+      skipped.push(`${candidate.provider} (${credentialId}): ${admission.limit} reached`);
+      continue;
+    }
+    if (attempts > 0 && lastProvider === candidate.provider && routing.backoff.baseMs > 0) {
+      // Full jitter: the same upstream just failed, so space the retries out.
+      const ceiling = Math.min(routing.backoff.maxMs, routing.backoff.baseMs * 2 ** (attempts - 1));
+      await context.clock.sleep(Math.round(context.clock.random() * ceiling));
+      if (signal.aborted) break;
+    }
     attempts++;
+    lastProvider = candidate.provider;
     const started = performance.now();
     context.stats.start(candidate.provider);
+    context.stats.targetStart(candidate.targetKey);
     const ours = {
       'x-cliproxy-provider': candidate.provider,
       'x-cliproxy-model': candidate.upstreamModel,
@@ -98,45 +163,148 @@ export async function proxy(call: InboundCall, response: ServerResponse, context
     };
     let result: AttemptResult;
     try {
-      if (plan === 'fast') result = await attemptFast(call, candidate, response, abort.signal, ours);
-      else if (plan === 'translate') result = await attemptTranslated(call, candidate, response, abort.signal, ours, runtime.images);
-      else result = await attemptObject(call, candidate, response, abort.signal, ours);
+      if (plan === 'fast') result = await attemptFast(call, candidate, response, signal, ours, keepAlive);
+      else if (plan === 'translate') result = await attemptTranslated(call, candidate, response, signal, ours, runtime.images, keepAlive);
+      else result = await attemptObject(call, candidate, response, signal, ours, keepAlive);
     } catch (error) {
       result = { kind: 'failed', error: toGatewayError(error) };
     }
     const latency = performance.now() - started;
+    const policy = policyFrom(candidate.entry.cooldown, routing.maxCooldownMs);
+    const target = { provider: candidate.provider, credential: credentialId, model: candidate.upstreamModel };
     if (result.kind === 'done') {
-      if (result.ok) context.stats.succeed(candidate.provider, latency);
-      else context.stats.fail(candidate.provider, result.error?.status ?? 502, result.error?.code ?? 'upstream_error', result.error?.message ?? 'stream failed');
+      context.stats.targetEnd(candidate.targetKey, result.ok ? latency : undefined);
+      const used = result.usage === undefined ? undefined : result.usage.input + result.usage.output;
+      await context.limits.settle(admission.held, used);
+      if (result.ok) {
+        context.stats.succeed(candidate.provider, latency);
+        await context.cooldowns.recordSuccess(candidate.cooldownKey);
+      } else {
+        const error = result.error ?? new GatewayError(502, 'upstream_error', 'stream failed');
+        context.stats.fail(candidate.provider, error.status, error.code, error.message);
+        await context.cooldowns.recordFailure(target, { status: error.status, code: error.code, message: error.message }, policy);
+      }
       if (result.usage !== undefined) context.stats.addTokens(candidate.provider, result.usage.input, result.usage.output);
-      return;
+      return { kind: 'served', tokens: used };
     }
-    const message = result.captured === undefined ? result.error.message : redactSecrets(result.captured.body.toString('utf8').slice(0, 300), runtime.secrets);
-    context.stats.fail(candidate.provider, result.error.status, result.error.code, message);
-    context.logger.warn({ provider: candidate.provider, credential: candidate.credential?.id, status: result.error.status, code: result.error.code }, 'attempt failed');
+    context.stats.targetEnd(candidate.targetKey, undefined);
+    await context.limits.settle(admission.held, 0);
+    const captured = result.captured;
+    const body = captured === undefined ? undefined : redactSecrets(captured.body.toString('utf8'), runtime.secrets);
+    context.stats.fail(candidate.provider, result.error.status, result.error.code, body?.slice(0, 300) ?? result.error.message);
+    const cooldown = await context.cooldowns.recordFailure(target, {
+      status: result.error.status,
+      code: result.error.code,
+      headers: captured?.headers as IncomingHttpHeaders | undefined,
+      body,
+      message: result.error.message,
+    }, policy);
+    context.logger.warn({
+      provider: candidate.provider,
+      credential: credentialId,
+      status: result.error.status,
+      code: result.error.code,
+      cooldown_ms: cooldown === undefined ? undefined : cooldown.until - cooldown.since,
+    }, 'attempt failed');
     last = result;
-    if (abort.signal.aborted || !result.error.retryable) break;
+    if (signal.aborted || !result.error.retryable) break;
   }
+  if (last !== undefined) return { kind: 'failed', last };
+  if (limited.length > 0) {
+    return { kind: 'limited', retryAfterMs: Math.min(...limited.map((item) => item.retryAfterMs)), limits: limited.map((item) => item.limit) };
+  }
+  return { kind: 'skipped', skipped };
+}
 
-  if (abort.signal.aborted || response.headersSent) return;
-  if (last === undefined) {
-    throw new GatewayError(503, 'no_credentials', `no provider can serve model ${call.model} yet: ${skipped.join('; ')}`, {
+/** Answers the client when no candidate served it. */
+function finish(call: InboundCall, response: ServerResponse, runtime: ReturnType<GatewayContext['current']>, outcome: Exclude<Outcome, { kind: 'served' }>): void {
+  if (outcome.kind === 'limited') {
+    const seconds = Math.max(1, Math.ceil(outcome.retryAfterMs / 1000));
+    throw new GatewayError(429, 'rate_limited', `rate limit reached for model ${call.model}: ${[...new Set(outcome.limits)].join(', ')}; retry in ${seconds}s`, {
       retryable: false,
-      details: { skipped },
+      headers: { 'retry-after': String(seconds) },
+      details: { limits: [...new Set(outcome.limits)] },
     });
   }
+  if (outcome.kind === 'skipped') {
+    throw new GatewayError(503, 'no_credentials', `no provider can serve model ${call.model} yet: ${outcome.skipped.join('; ')}`, {
+      retryable: false,
+      details: { skipped: outcome.skipped },
+    });
+  }
+  const last = outcome.last;
   const captured = last.captured;
   if (captured === undefined) throw last.error;
   const text = redactSecrets(captured.body.toString('utf8'), runtime.secrets);
-  if (captured.format === call.format) {
+  if (captured.format === call.format && !response.headersSent) {
     // The upstream's own error, in the client's own format: as it was sent.
     delete captured.headers['content-length'];
     response.writeHead(captured.status, captured.headers);
     response.end(text);
     return;
   }
-  const failure = upstreamFailure(captured.status, Buffer.from(text));
-  sendError(response, failure, call.format);
+  sendError(response, upstreamFailure(captured.status, Buffer.from(text)), call.format);
+}
+
+/** Client-key limits: admitted, waited for (bounded, `on_limit: wait`), or 429. */
+async function admitOrWait(context: GatewayContext, scopes: LimitScope[], tokens: number, who: string): Promise<Admission['held']> {
+  const routing = context.current().config.routing;
+  let admission = await context.limits.admit(scopes, tokens);
+  if (!admission.ok && routing.onLimit === 'wait' && admission.retryAfterMs <= routing.maxWaitMs) {
+    await context.clock.sleep(admission.retryAfterMs);
+    admission = await context.limits.admit(scopes, tokens);
+  }
+  if (!admission.ok) {
+    const seconds = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
+    throw new GatewayError(429, 'rate_limited', `rate limit reached for ${who}: ${admission.limit}; retry in ${seconds}s`, {
+      retryable: false,
+      headers: { 'retry-after': String(seconds) },
+    });
+  }
+  return admission.held;
+}
+
+export interface KeepAlive {
+  stop(): void;
+}
+
+/**
+ * SSE comments while a streaming client waits for its first byte (a slow upstream, a
+ * failover, a wait for a rate-limit slot), so proxies and clients do not time it out.
+ * Comments carry no content, so failing over after one is still safe; only the final error
+ * must then travel in-stream, since the status line is gone.
+ */
+function startKeepAlive(response: ServerResponse, intervalMs: number): KeepAlive {
+  if (intervalMs <= 0) return { stop() {} };
+  const timer = setInterval(() => {
+    if (response.writableEnded || response.destroyed) return;
+    if (!response.headersSent) response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    response.write(': keep-alive\n\n');
+  }, intervalMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
+
+/** Tokens a request will use, roughly: its text (base64 payloads excluded) and its output cap. */
+function estimateCallTokens(call: InboundCall): number {
+  const body = call.body;
+  const config = body.generationConfig as Record<string, unknown> | undefined;
+  const output = [body.max_tokens, body.max_completion_tokens, body.max_output_tokens, config?.maxOutputTokens]
+    .find((value): value is number => typeof value === 'number') ?? 0;
+  return Math.ceil(textLength(body, 0) / 4) + output;
+}
+
+function textLength(value: unknown, depth: number): number {
+  if (typeof value === 'string') {
+    // Inline images and files are counted by the upstream per image, not per character.
+    if (value.length > 1024 && (value.startsWith('data:') || /^[A-Za-z0-9+/=]{1024}/.test(value))) return 0;
+    return value.length;
+  }
+  if (depth > 32 || value === null || typeof value !== 'object') return 0;
+  let total = 0;
+  if (Array.isArray(value)) for (const item of value) total += textLength(item, depth + 1);
+  else for (const item of Object.values(value)) total += textLength(item, depth + 1);
+  return total;
 }
 
 type Plan = 'fast' | 'translate' | 'object' | `skip:${string}`;
@@ -159,7 +327,14 @@ function capture(status: number, headers: IncomingHttpHeaders, body: Buffer, for
   };
 }
 
-async function attemptFast(call: InboundCall, candidate: Candidate, response: ServerResponse, signal: AbortSignal, ours: Record<string, string>): Promise<AttemptResult> {
+async function attemptFast(
+  call: InboundCall,
+  candidate: Candidate,
+  response: ServerResponse,
+  signal: AbortSignal,
+  ours: Record<string, string>,
+  keepAlive: KeepAlive | undefined,
+): Promise<AttemptResult> {
   const http = candidate.entry.http as NonNullable<Candidate['entry']['http']>;
   const body = call.format === 'gemini' ? call.raw : upstreamBody(call.raw, call.body, candidate, call.format === candidate.entry.protocol);
   const upstream = await http.forward({
@@ -173,6 +348,7 @@ async function attemptFast(call: InboundCall, candidate: Candidate, response: Se
   if (upstream.status >= 400) {
     return capture(upstream.status, upstream.headers, await upstream.readAll().catch(() => Buffer.alloc(0)), call.format, ours);
   }
+  keepAlive?.stop();
   const adapter = ADAPTERS[call.format];
   const sse = call.stream && (call.format !== 'gemini' || call.geminiSse);
   const outcome = await relay(upstream, response, responseHeaders(upstream.headers, ours), {
@@ -190,6 +366,7 @@ async function attemptTranslated(
   signal: AbortSignal,
   ours: Record<string, string>,
   images: ImageFetcher,
+  keepAlive: KeepAlive | undefined,
 ): Promise<AttemptResult> {
   const http = candidate.entry.http as NonNullable<Candidate['entry']['http']>;
   const targetFormat = candidate.entry.protocol as WireFormat;
@@ -211,6 +388,7 @@ async function attemptTranslated(
   if (upstream.status >= 400) {
     return capture(upstream.status, upstream.headers, await upstream.readAll().catch(() => Buffer.alloc(0)), targetFormat, ours);
   }
+  keepAlive?.stop();
   if (!call.stream) {
     const bytes = await upstream.readAll();
     let parsed;
@@ -256,7 +434,7 @@ function streamTranslated(
 
     const commit = (): void => {
       committed = true;
-      response.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-cache', ...ours });
+      if (!response.headersSent) response.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-cache', ...ours });
     };
     const settle = (result: AttemptResult): void => {
       if (settled) return;
@@ -325,7 +503,14 @@ function countsOf(usage: Usage | undefined): TokenCounts | undefined {
 }
 
 /** A module provider: OpenAI-shaped objects in and out, bridged to any client format. */
-async function attemptObject(call: InboundCall, candidate: Candidate, response: ServerResponse, signal: AbortSignal, ours: Record<string, string>): Promise<AttemptResult> {
+async function attemptObject(
+  call: InboundCall,
+  candidate: Candidate,
+  response: ServerResponse,
+  signal: AbortSignal,
+  ours: Record<string, string>,
+  keepAlive: KeepAlive | undefined,
+): Promise<AttemptResult> {
   const provider = candidate.entry.provider;
   const openai = ADAPTERS['openai-chat'];
   const ir = call.format === 'openai-chat' ? undefined : parsedRequest(call);
@@ -342,6 +527,7 @@ async function attemptObject(call: InboundCall, candidate: Candidate, response: 
   const iterator = provider.executeStream(request, context)[Symbol.asyncIterator]();
   // Nothing is sent before the first chunk, so a provider that fails at once fails over.
   const first = await iterator.next();
+  keepAlive?.stop();
   const source = objectStream(first, iterator);
   const clientIr = ir ?? openai.parseRequest(request);
   return streamTranslated(source, openai.createStreamParser(), rendererFor(call, clientIr), response, ours, contentTypeFor(call));

@@ -6,6 +6,9 @@ import type { GatewayConfig } from '../config/load.ts';
 import type { BuiltProviders } from '../providers/build.ts';
 import type { Router } from '../routing/router.ts';
 import type { StatsBook } from '../routing/stats.ts';
+import type { CooldownBook } from '../routing/cooldowns.ts';
+import type { LimitBook } from '../routing/limits.ts';
+import type { StateStore } from '../state/types.ts';
 import type { Authenticator } from './auth.ts';
 import type { Logger } from './logger.ts';
 import type { ImageFetcher } from './inline-images.ts';
@@ -21,9 +24,20 @@ export interface Runtime {
   secrets: string[];
 }
 
+/** Time and chance, injectable so cooldowns, backoff and strategies test without sleeping. */
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+  random(): number;
+}
+
 export interface GatewayContext {
   current(): Runtime;
   stats: StatsBook;
+  state: StateStore;
+  cooldowns: CooldownBook;
+  limits: LimitBook;
+  clock: Clock;
   logger: Logger;
   /** Unix seconds, used as `created` for listed models. */
   startedAt: number;

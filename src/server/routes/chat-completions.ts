@@ -6,7 +6,7 @@ import { needsOf } from '../needs.ts';
 import { proxy } from '../proxy.ts';
 import type { GatewayContext } from '../runtime.ts';
 
-export async function chatCompletions(request: IncomingMessage, response: ServerResponse, context: GatewayContext): Promise<void> {
+export async function chatCompletions(request: IncomingMessage, response: ServerResponse, context: GatewayContext, client: string): Promise<void> {
   const raw = await readBody(request, context.current().config.maxBodySize);
   const body = parseJsonObject(raw);
   const model = body.model;
@@ -17,5 +17,5 @@ export async function chatCompletions(request: IncomingMessage, response: Server
     throw new GatewayError(400, 'invalid_request', "'messages' must be an array of messages", { param: 'messages', retryable: false });
   }
   const stream = body.stream === true;
-  await proxy({ format: 'openai-chat', raw, body, model, stream, geminiSse: true, headers: request.headers }, response, context, needsOf('openai-chat', body, stream));
+  await proxy({ format: 'openai-chat', raw, body, model, stream, geminiSse: true, headers: request.headers }, response, context, needsOf('openai-chat', body, stream), client);
 }

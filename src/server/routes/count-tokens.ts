@@ -62,7 +62,7 @@ async function exactCount(call: CountCall, candidate: Candidate, signal: AbortSi
 }
 
 export async function countTokens(call: CountCall, response: ServerResponse, context: GatewayContext): Promise<void> {
-  const candidates = context.current().router.resolve(call.model);
+  const candidates = await context.current().router.select(call.model);
   const signal = AbortSignal.timeout(context.current().config.routing.timeouts.firstByteMs);
   for (const candidate of candidates) {
     if (candidate.entry.notServedYet !== undefined) continue;

@@ -44,7 +44,7 @@ export function geminiGetModel(response: ServerResponse, context: GatewayContext
 }
 
 /** `{model}:{method}` after `/v1beta/models/`; the model may itself hold slashes. */
-export async function geminiAction(request: IncomingMessage, response: ServerResponse, context: GatewayContext, tail: string, query: URLSearchParams): Promise<void> {
+export async function geminiAction(request: IncomingMessage, response: ServerResponse, context: GatewayContext, tail: string, query: URLSearchParams, client: string): Promise<void> {
   const colon = tail.lastIndexOf(':');
   const model = colon > 0 ? tail.slice(0, colon) : '';
   const method = colon > 0 ? tail.slice(colon + 1) : tail;
@@ -66,5 +66,5 @@ export async function geminiAction(request: IncomingMessage, response: ServerRes
   }
   const stream = method === 'streamGenerateContent';
   const geminiSse = query.get('alt') === 'sse';
-  await proxy({ format: 'gemini', raw, body, model, stream, geminiSse, headers: request.headers }, response, context, needsOf('gemini', body, stream));
+  await proxy({ format: 'gemini', raw, body, model, stream, geminiSse, headers: request.headers }, response, context, needsOf('gemini', body, stream), client);
 }

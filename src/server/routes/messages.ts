@@ -25,10 +25,10 @@ async function readAnthropicBody(request: IncomingMessage, context: GatewayConte
   return { raw, body, model };
 }
 
-export async function messages(request: IncomingMessage, response: ServerResponse, context: GatewayContext): Promise<void> {
+export async function messages(request: IncomingMessage, response: ServerResponse, context: GatewayContext, client: string): Promise<void> {
   const { raw, body, model } = await readAnthropicBody(request, context);
   const stream = body.stream === true;
-  await proxy({ format: 'anthropic', raw, body, model, stream, geminiSse: true, headers: request.headers }, response, context, needsOf('anthropic', body, stream));
+  await proxy({ format: 'anthropic', raw, body, model, stream, geminiSse: true, headers: request.headers }, response, context, needsOf('anthropic', body, stream), client);
 }
 
 export async function messagesCountTokens(request: IncomingMessage, response: ServerResponse, context: GatewayContext): Promise<void> {

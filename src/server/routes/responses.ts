@@ -11,7 +11,7 @@ import { needsOf } from '../needs.ts';
 import { proxy } from '../proxy.ts';
 import type { GatewayContext } from '../runtime.ts';
 
-export async function responses(request: IncomingMessage, response: ServerResponse, context: GatewayContext): Promise<void> {
+export async function responses(request: IncomingMessage, response: ServerResponse, context: GatewayContext, client: string): Promise<void> {
   const raw = await readBody(request, context.current().config.maxBodySize);
   const body = parseJsonObject(raw);
   const model = body.model;
@@ -21,12 +21,12 @@ export async function responses(request: IncomingMessage, response: ServerRespon
   const stream = body.stream === true;
   const needs = needsOf('openai-responses', body, stream);
   if (typeof body.previous_response_id === 'string' && body.previous_response_id !== '') {
-    const native = context.current().router.resolve(model, needs).some((candidate) => candidate.entry.http?.settings.speaks.includes('openai-responses') === true);
+    const native = context.current().router.serving(model, needs).some((served) => served.entry.http?.settings.speaks.includes('openai-responses') === true);
     if (!native) {
       throw new GatewayError(400, 'invalid_request',
         `previous_response_id is only supported when ${model} is served by a provider with its own Responses API (such as openai); send the whole conversation in input instead`,
         { param: 'previous_response_id', retryable: false });
     }
   }
-  await proxy({ format: 'openai-responses', raw, body, model, stream, geminiSse: true, headers: request.headers }, response, context, needs);
+  await proxy({ format: 'openai-responses', raw, body, model, stream, geminiSse: true, headers: request.headers }, response, context, needs, client);
 }
