@@ -116,10 +116,11 @@ export class HttpProvider implements Provider {
     }
   }
 
-  async healthCheck(signal?: AbortSignal): Promise<void> {
+  /** Lists the upstream's models with a credential (the first by default): cheap, and it proves the key. */
+  async healthCheck(signal?: AbortSignal, credential: Credential | undefined = this.settings.credentials[0]): Promise<void> {
     if (this.settings.healthPath === undefined) return;
     const headers: Record<string, string> = { accept: 'application/json', ...this.settings.headers };
-    this.applyAuth(headers, this.settings.credentials[0]);
+    this.applyAuth(headers, credential);
     const response = await this.client.send({
       url: joinUrl(this.settings.endpoint, this.settings.healthPath),
       method: 'GET',

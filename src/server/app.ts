@@ -12,6 +12,7 @@ import { chatCompletions } from './routes/chat-completions.ts';
 import { geminiAction, geminiGetModel, geminiListModels } from './routes/gemini.ts';
 import { messages, messagesCountTokens } from './routes/messages.ts';
 import { responses } from './routes/responses.ts';
+import { clearCooldownsRoute, listCooldownsRoute } from './routes/cooldowns.ts';
 import type { WireFormat } from '../protocols/ir.ts';
 import { capabilitiesRoute, getModelRoute, listModelsRoute } from './routes/models.ts';
 import {
@@ -88,6 +89,12 @@ async function dispatch(request: IncomingMessage, response: ServerResponse, cont
     });
   }
 
+  if (path === '/v0/management/cooldowns') {
+    if (method === 'GET') return listCooldownsRoute(request, response, context, query);
+    if (method === 'DELETE') return clearCooldownsRoute(request, response, context, query);
+    throw methodNotAllowed('GET, DELETE');
+  }
+
   if (!path.startsWith('/v1/')) throw new GatewayError(404, 'not_found', `no route for ${method} ${path}`, { retryable: false });
   runtime.auth.requireClient(request, query);
 
@@ -125,7 +132,7 @@ async function dispatch(request: IncomingMessage, response: ServerResponse, cont
       if (method !== 'GET' && (action === 'models' || action === 'capabilities' || action === 'status')) throw methodNotAllowed('GET');
       if (action === 'models') return providerModelsRoute(response, context, name);
       if (action === 'capabilities') return providerCapabilitiesRoute(response, context, name);
-      if (action === 'status') return providerStatusRoute(response, context, name);
+      if (action === 'status') return providerStatusRoute(response, context, name, query);
     }
   }
   throw new GatewayError(404, 'not_found', `no route for ${method} ${path}`, { retryable: false });

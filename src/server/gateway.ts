@@ -19,6 +19,7 @@ import { createLogger, type Logger } from './logger.ts';
 import type { Clock, GatewayContext, Runtime } from './runtime.ts';
 import { CooldownBook } from '../routing/cooldowns.ts';
 import { LimitBook } from '../routing/limits.ts';
+import { CooldownProber } from '../routing/prober.ts';
 import { MemoryState } from '../state/memory.ts';
 import type { StateStore } from '../state/types.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -46,6 +47,8 @@ export interface RunningGateway {
   host: string;
   port: number;
   context: GatewayContext;
+  /** Probes cooling credentials; `probeOnce()` runs a round now. */
+  prober: CooldownProber;
   /** Re-reads the config file (or applies `raw`); throws ConfigError and keeps the old one when invalid. */
   reload(raw?: unknown): Promise<void>;
   close(): Promise<void>;
@@ -162,6 +165,15 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     logger.info({ providers: runtime.built.registry.listEnabled().map((provider) => provider.name()) }, 'configuration reloaded');
   };
 
+  const prober = new CooldownProber({
+    cooldowns,
+    entries: () => runtime.built.entries,
+    intervalMs: () => runtime.config.routing.probeIntervalMs,
+    now: clock.now,
+    onCleared: (key) => logger.info({ key }, 'cooldown ended early: the probe succeeded'),
+  });
+  prober.start();
+
   let watcher: ConfigWatcher | undefined;
   if (path !== undefined && options.watch !== false) {
     watcher = watchConfigFile(path, () => {
@@ -177,7 +189,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     port: address.port,
     context,
     reload,
+    prober,
     async close() {
+      prober.stop();
       watcher?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -125,6 +125,7 @@ async function tryCandidates(
   const routing = runtime.config.routing;
   const skipped: string[] = [];
   const limited: Array<{ retryAfterMs: number; limit: string }> = [];
+  const oversized: string[] = [];
   let last: Extract<AttemptResult, { kind: 'failed' }> | undefined;
   let lastProvider: string | undefined;
   let attempts = 0;
@@ -135,6 +136,12 @@ async function tryCandidates(
       continue;
     }
     if (signal.aborted) break;
+    const cap = candidate.entry.limits?.max_tokens_per_request;
+    if (cap !== undefined && requestedOutput(call) > cap) {
+      oversized.push(`${candidate.provider} allows ${cap}`);
+      skipped.push(`${candidate.provider}: max_tokens over its max_tokens_per_request (${cap})`);
+      continue;
+    }
     const credentialId = candidate.credential?.id ?? '-';
     const admission = await context.limits.admit([
       { key: `provider:${candidate.provider}`, limits: candidate.entry.limits },
@@ -210,6 +217,12 @@ async function tryCandidates(
     if (signal.aborted || !result.error.retryable) break;
   }
   if (last !== undefined) return { kind: 'failed', last };
+  if (oversized.length > 0 && oversized.length === skipped.length) {
+    throw new GatewayError(400, 'invalid_request', `max_tokens ${requestedOutput(call)} is over the per-request limit of every provider serving ${call.model} (${oversized.join(', ')})`, {
+      param: 'max_tokens',
+      retryable: false,
+    });
+  }
   if (limited.length > 0) {
     return { kind: 'limited', retryAfterMs: Math.min(...limited.map((item) => item.retryAfterMs)), limits: limited.map((item) => item.limit) };
   }
@@ -285,13 +298,17 @@ function startKeepAlive(response: ServerResponse, intervalMs: number): KeepAlive
   return { stop: () => clearInterval(timer) };
 }
 
-/** Tokens a request will use, roughly: its text (base64 payloads excluded) and its output cap. */
-function estimateCallTokens(call: InboundCall): number {
+/** The output cap the client asked for, in whichever field its format uses (0: none). */
+function requestedOutput(call: InboundCall): number {
   const body = call.body;
   const config = body.generationConfig as Record<string, unknown> | undefined;
-  const output = [body.max_tokens, body.max_completion_tokens, body.max_output_tokens, config?.maxOutputTokens]
+  return [body.max_tokens, body.max_completion_tokens, body.max_output_tokens, config?.maxOutputTokens]
     .find((value): value is number => typeof value === 'number') ?? 0;
-  return Math.ceil(textLength(body, 0) / 4) + output;
+}
+
+/** Tokens a request will use, roughly: its text (base64 payloads excluded) and its output cap. */
+function estimateCallTokens(call: InboundCall): number {
+  return Math.ceil(textLength(call.body, 0) / 4) + requestedOutput(call);
 }
 
 function textLength(value: unknown, depth: number): number {

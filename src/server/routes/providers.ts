@@ -8,6 +8,8 @@ import type { ProviderEntry } from '../../providers/build.ts';
 import { parseJsonObject, readBody, sendJson } from '../http-io.ts';
 import type { GatewayContext, Runtime } from '../runtime.ts';
 import { providerCapabilities, providerState, providerSummary } from './catalogue.ts';
+import { cooldownView } from './cooldowns.ts';
+import { redactSecrets } from '../runtime.ts';
 
 function entryOf(runtime: Runtime, name: string): ProviderEntry {
   const entry = runtime.built.entries.get(name);
@@ -73,14 +75,40 @@ export function providerCapabilitiesRoute(response: ServerResponse, context: Gat
   sendJson(response, 200, providerCapabilities(entryOf(runtime, name)));
 }
 
-export function providerStatusRoute(response: ServerResponse, context: GatewayContext, name: string): void {
+export async function providerStatusRoute(response: ServerResponse, context: GatewayContext, name: string, query: URLSearchParams): Promise<void> {
   const runtime = context.current();
   const entry = entryOf(runtime, name);
   const figures = context.stats.figures(name);
+  const now = context.clock.now();
+  const cooldowns = (await context.cooldowns.list()).filter((cooldown) => cooldown.provider === name).map((cooldown) => cooldownView(cooldown, now));
   let state: string = providerState(runtime, entry);
   if (state === 'enabled') {
     const recentFailure = figures.last_error !== null && (figures.last_success_at === null || figures.last_error.at > figures.last_success_at);
-    state = figures.requests === 0 ? 'idle' : recentFailure ? 'degraded' : 'healthy';
+    const usable = entry.credentials.length === 0 ? 1 : entry.credentials.length;
+    const coolingCredentials = new Set(cooldowns.map((cooldown) => cooldown.credential)).size;
+    state = coolingCredentials >= usable && cooldowns.length > 0 ? 'cooling' : figures.requests === 0 ? 'idle' : recentFailure ? 'degraded' : 'healthy';
   }
-  sendJson(response, 200, { provider: name, enabled: runtime.built.registry.isEnabled(name), state, ...figures });
+  const limits: Record<string, unknown> = { provider: await context.limits.usage({ key: `provider:${name}`, limits: entry.limits }) };
+  for (const credential of entry.credentials) {
+    if (credential.limits !== undefined) limits[credential.id] = await context.limits.usage({ key: `credential:${name}|${credential.id}`, limits: credential.limits });
+  }
+  let health: Record<string, unknown> | undefined;
+  if (query.get('check') === 'true') {
+    const started = performance.now();
+    try {
+      await entry.provider.healthCheck(AbortSignal.timeout(10_000));
+      health = { ok: true, latency_ms: Math.round((performance.now() - started) * 100) / 100 };
+    } catch (error) {
+      health = { ok: false, error: redactSecrets((error as Error).message, runtime.secrets) };
+    }
+  }
+  sendJson(response, 200, {
+    provider: name,
+    enabled: runtime.built.registry.isEnabled(name),
+    state,
+    ...figures,
+    cooldowns,
+    limits,
+    ...(health === undefined ? {} : { health }),
+  });
 }
