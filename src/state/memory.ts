@@ -3,7 +3,8 @@
  * (its promises are already settled) and is the hot-path baseline the other drivers are
  * measured against.
  */
-import type { Cooldown, StateStore, WindowReservation } from './types.ts';
+import type { Cooldown, StateHealth, StateStore, UsageAggregate, UsageQuery, UsageRecord, WindowReservation } from './types.ts';
+import { aggregateUsage, filterUsage, usageIdentity } from './usage-aggregate.ts';
 
 interface Entry {
   id: string;
@@ -46,6 +47,9 @@ export class MemoryState implements StateStore {
   private readonly strikeCounts = new Map<string, number>();
   private readonly logs = new Map<string, SlidingLog>();
   private readonly counters = new Map<string, number>();
+  private readonly documents = new Map<string, string>();
+  private readonly locks = new Map<string, number>();
+  private usage: UsageRecord[] = [];
   private sequence = 0;
 
   async getCooldown(key: string): Promise<Cooldown | undefined> {
@@ -128,6 +132,59 @@ export class MemoryState implements StateStore {
     const value = (this.counters.get(key) ?? 0) + 1;
     this.counters.set(key, value);
     return value;
+  }
+
+  async recordUsage(record: UsageRecord): Promise<void> {
+    this.usage.push(record);
+  }
+
+  async queryUsage(query: UsageQuery): Promise<UsageRecord[] | UsageAggregate[]> {
+    const matching = filterUsage(this.usage, query);
+    if (query.groupBy !== undefined) return aggregateUsage(matching, query.groupBy);
+    return matching.sort((a, b) => b.time - a.time).slice(0, query.limit ?? 1000);
+  }
+
+  async pruneUsage(before: number): Promise<number> {
+    const kept = this.usage.filter((record) => record.time >= before);
+    const dropped = this.usage.length - kept.length;
+    this.usage = kept;
+    return dropped;
+  }
+
+  async importUsage(records: UsageRecord[]): Promise<number> {
+    const known = new Set(this.usage.map(usageIdentity));
+    let added = 0;
+    for (const record of records) {
+      const identity = usageIdentity(record);
+      if (known.has(identity)) continue;
+      known.add(identity);
+      this.usage.push(record);
+      added++;
+    }
+    return added;
+  }
+
+  async getDocument(key: string): Promise<string | undefined> {
+    return this.documents.get(key);
+  }
+
+  async putDocument(key: string, value: string): Promise<void> {
+    this.documents.set(key, value);
+  }
+
+  async tryLock(key: string, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
+    const now = Date.now();
+    const held = this.locks.get(key);
+    if (held !== undefined && held > now) return undefined;
+    const until = now + ttlMs;
+    this.locks.set(key, until);
+    return async () => {
+      if (this.locks.get(key) === until) this.locks.delete(key);
+    };
+  }
+
+  health(): StateHealth {
+    return { driver: this.driver, ok: true, detail: 'in-process memory' };
   }
 
   async close(): Promise<void> {}

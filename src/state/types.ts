@@ -33,6 +33,56 @@ export interface WindowReservation {
   id: string | undefined;
 }
 
+/** One request, as persisted for usage statistics (never a key: `client` is a hash). */
+export interface UsageRecord {
+  /** Unix ms. */
+  time: number;
+  /** SHA-256 (hex, first 16 chars) of the client key, or `anonymous`. */
+  client: string;
+  provider: string;
+  credential: string;
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  cachedTokens: number;
+  reasoningTokens: number;
+  latencyMs: number;
+  status: number;
+}
+
+export type UsageGroup = 'hour' | 'day' | 'model' | 'provider' | 'client';
+
+export interface UsageQuery {
+  from?: number;
+  to?: number;
+  model?: string;
+  provider?: string;
+  client?: string;
+  /** Without it, the records themselves (newest first, up to `limit`). */
+  groupBy?: UsageGroup;
+  limit?: number;
+}
+
+export interface UsageAggregate {
+  /** The group's value: an ISO hour/day start, or the model/provider/client. */
+  key: string;
+  requests: number;
+  errors: number;
+  inputTokens: number;
+  outputTokens: number;
+  cachedTokens: number;
+  reasoningTokens: number;
+  /** Mean latency in ms. */
+  latencyMs: number;
+}
+
+export interface StateHealth {
+  driver: string;
+  ok: boolean;
+  /** Human-readable: why not ok, or which backend serves. */
+  detail: string;
+}
+
 export interface StateStore {
   readonly driver: string;
 
@@ -58,5 +108,22 @@ export interface StateStore {
   /** A shared counter, for round-robin cursors. */
   increment(key: string): Promise<number>;
 
+  recordUsage(record: UsageRecord): Promise<void>;
+  queryUsage(query: UsageQuery): Promise<UsageRecord[] | UsageAggregate[]>;
+  /** Drops records older than `before` (unix ms); returns how many. */
+  pruneUsage(before: number): Promise<number>;
+  /** Adds exported records (idempotent per identical record). */
+  importUsage(records: UsageRecord[]): Promise<number>;
+
+  /** Small JSON documents that must be shared, e.g. OAuth tokens by credential id. */
+  getDocument(key: string): Promise<string | undefined>;
+  putDocument(key: string, value: string): Promise<void>;
+  /**
+   * A lock across instances (one token refresh per credential at a time). Resolves with a
+   * release function, or undefined when another holder has it; expires after `ttlMs`.
+   */
+  tryLock(key: string, ttlMs: number): Promise<(() => Promise<void>) | undefined>;
+
+  health(): StateHealth;
   close(): Promise<void>;
 }
