@@ -61,6 +61,9 @@ export interface GatewayConfig {
   maxBodySize: number;
   routing: RoutingSettings;
   imageFetch: { enabled: boolean; maxBytes: number; timeoutMs: number; allowHosts: string[] };
+  state: { driver: 'local' | 'memory' | 'redis'; redisUrl: string | undefined; keyPrefix: string };
+  usage: { enabled: boolean; retentionMs: number };
+  metrics: { enabled: boolean };
   /** Provider entries by name, as written (after `${ENV}` expansion and validation). */
   providers: Record<string, RawProviderConfig>;
   /** The file this came from, when there was one. */
@@ -123,6 +126,13 @@ function applyDefaults(data: RawConfig, env: Env, source: string | undefined): G
         idleMs: timeouts?.idle ?? 300_000,
       },
     },
+    state: {
+      driver: data.state?.driver ?? (data.state?.redis_url !== undefined ? 'redis' : 'local'),
+      redisUrl: data.state?.redis_url,
+      keyPrefix: data.state?.key_prefix ?? 'cliproxy:',
+    },
+    usage: { enabled: data.usage?.enabled ?? true, retentionMs: data.usage?.retention ?? 90 * 86_400_000 },
+    metrics: { enabled: data.metrics?.enabled ?? true },
     imageFetch: {
       enabled: data.image_fetch?.enabled ?? true,
       maxBytes: data.image_fetch?.max_bytes ?? 20 * 1024 * 1024,

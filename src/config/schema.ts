@@ -122,6 +122,17 @@ const imageFetch = z.strictObject({
   allow_hosts: z.array(z.string().min(1)).optional(),
 });
 
+const state = z.strictObject({
+  driver: z.enum(['local', 'memory', 'redis']).optional(),
+  redis_url: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  key_prefix: z.string().optional(),
+});
+
+const usage = z.strictObject({
+  enabled: z.boolean().optional(),
+  retention: duration.optional(),
+});
+
 export const configSchema = z.strictObject({
   host: z.string().min(1).optional(),
   port: z.number().int().min(0).max(65535).optional(),
@@ -133,6 +144,9 @@ export const configSchema = z.strictObject({
   max_body_size: size.optional(),
   routing: routing.optional(),
   image_fetch: imageFetch.optional(),
+  state: state.optional(),
+  usage: usage.optional(),
+  metrics: z.strictObject({ enabled: z.boolean().optional() }).optional(),
   providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, 'provider names are letters, digits, - and _'), provider.nullable()).optional(),
 });
 

@@ -7,12 +7,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError, toGatewayError } from '../errors.ts';
 import { sendJson } from './http-io.ts';
 import { sendError } from './render-error.ts';
+import { assignRequestId } from './request-id.ts';
 import type { GatewayContext } from './runtime.ts';
 import { chatCompletions } from './routes/chat-completions.ts';
 import { geminiAction, geminiGetModel, geminiListModels } from './routes/gemini.ts';
 import { messages, messagesCountTokens } from './routes/messages.ts';
 import { responses } from './routes/responses.ts';
 import { clearCooldownsRoute, listCooldownsRoute } from './routes/cooldowns.ts';
+import { exportUsageRoute, importUsageRoute, usageRoute } from './routes/usage.ts';
 import type { WireFormat } from '../protocols/ir.ts';
 import { capabilitiesRoute, getModelRoute, listModelsRoute } from './routes/models.ts';
 import {
@@ -23,9 +25,15 @@ const EMPTY_QUERY = new URLSearchParams();
 
 export function createHandler(context: GatewayContext): (request: IncomingMessage, response: ServerResponse) => void {
   return (request, response) => {
+    const requestId = assignRequestId(request);
+    response.setHeader('x-cliproxy-request-id', requestId);
     dispatch(request, response, context).catch((error: unknown) => {
       const failure = toGatewayError(error);
-      if (failure.status >= 500 && failure.code === 'internal_error') context.logger.error({ err: failure.cause, url: request.url }, 'request failed');
+      if (failure.status >= 500 && failure.code === 'internal_error') {
+        context.logger.error({ request_id: requestId, err: failure.cause, path: (request.url ?? '/').split('?')[0] }, 'request failed');
+      } else {
+        context.logger.debug({ request_id: requestId, status: failure.status, code: failure.code }, failure.message);
+      }
       sendError(response, failure, formatOf(request.url ?? '/'));
     });
   };
@@ -82,13 +90,34 @@ async function dispatch(request: IncomingMessage, response: ServerResponse, cont
   }
   if (path === '/ready') {
     const usable = runtime.built.registry.listEnabled().filter((provider) => runtime.built.entries.get(provider.name())?.notServedYet === undefined);
+    // A state driver serving from its fallback is degraded, not down: still ready.
     return sendJson(response, usable.length > 0 ? 200 : 503, {
       ready: usable.length > 0,
       config: runtime.config.source ?? null,
       providers_usable: usable.map((provider) => provider.name()),
+      state: context.state.health(),
     });
   }
 
+  if (path === '/metrics') {
+    if (method !== 'GET') throw methodNotAllowed('GET');
+    runtime.auth.requireManagement(request);
+    const text = await context.metrics.registry.metrics();
+    response.writeHead(200, { 'content-type': context.metrics.registry.contentType });
+    return void response.end(text);
+  }
+  if (path === '/v0/management/usage') {
+    if (method !== 'GET') throw methodNotAllowed('GET');
+    return usageRoute(request, response, context, query);
+  }
+  if (path === '/v0/management/usage/export') {
+    if (method !== 'GET') throw methodNotAllowed('GET');
+    return exportUsageRoute(request, response, context, query);
+  }
+  if (path === '/v0/management/usage/import') {
+    if (method !== 'POST') throw methodNotAllowed('POST');
+    return importUsageRoute(request, response, context);
+  }
   if (path === '/v0/management/cooldowns') {
     if (method === 'GET') return listCooldownsRoute(request, response, context, query);
     if (method === 'DELETE') return clearCooldownsRoute(request, response, context, query);

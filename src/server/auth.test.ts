@@ -24,10 +24,13 @@ test('KeySet matches names without revealing anything for near misses', () => {
 });
 
 test('client auth: open without keys; 401 without or with a wrong key; the management key also reads', () => {
-  assert.equal(new Authenticator([], undefined).requireClient(request({}), undefined), 'anonymous');
+  assert.deepEqual(new Authenticator([], undefined).requireClient(request({}), undefined), { name: 'anonymous', id: 'anonymous' });
   const auth = new Authenticator([{ key: 'client-1', name: 'laptop' }], 'mgmt');
-  assert.equal(auth.requireClient(request({ authorization: 'Bearer client-1' }), undefined), 'laptop');
-  assert.equal(auth.requireClient(request({ 'x-management-key': 'mgmt' }), undefined), 'management');
+  const laptop = auth.requireClient(request({ authorization: 'Bearer client-1' }), undefined);
+  assert.equal(laptop.name, 'laptop');
+  assert.match(laptop.id, /^[0-9a-f]{16}$/);
+  assert.ok(!laptop.id.includes('client-1'));
+  assert.equal(auth.requireClient(request({ 'x-management-key': 'mgmt' }), undefined).name, 'management');
   assert.throws(() => auth.requireClient(request({}), undefined), (error: unknown) => error instanceof GatewayError && error.status === 401 && error.message === 'missing API key');
   assert.throws(() => auth.requireClient(request({ 'x-api-key': 'nope' }), undefined), (error: unknown) => error instanceof GatewayError && error.status === 401 && error.message === 'invalid API key');
 });

@@ -25,6 +25,15 @@ export function presentedKey(request: IncomingMessage, query: URLSearchParams | 
   return fromQuery === null || fromQuery === '' ? undefined : fromQuery;
 }
 
+/** Who is calling: the key's configured name, and a hash of the key for usage records. */
+export interface ClientIdentity {
+  name: string;
+  /** First 16 hex characters of the key's SHA-256; `anonymous` when keys are off. */
+  id: string;
+}
+
+export const ANONYMOUS: ClientIdentity = { name: 'anonymous', id: 'anonymous' };
+
 export class KeySet {
   private readonly digests: Array<{ digest: Buffer; name: string }>;
 
@@ -38,11 +47,15 @@ export class KeySet {
 
   /** The name of the matching key, or undefined. Always compares against every key. */
   match(candidate: string | undefined): string | undefined {
+    return this.identify(candidate)?.name;
+  }
+
+  identify(candidate: string | undefined): ClientIdentity | undefined {
     if (candidate === undefined) return undefined;
     const presented = digest(candidate);
-    let found: string | undefined;
+    let found: ClientIdentity | undefined;
     for (const entry of this.digests) {
-      if (timingSafeEqual(presented, entry.digest) && found === undefined) found = entry.name;
+      if (timingSafeEqual(presented, entry.digest) && found === undefined) found = { name: entry.name, id: presented.toString('hex').slice(0, 16) };
     }
     return found;
   }
@@ -63,14 +76,14 @@ export class Authenticator {
   }
 
   /** For inference and read routes: a client key (or the management key) when keys are set. */
-  requireClient(request: IncomingMessage, query: URLSearchParams | undefined): string {
-    if (this.clients.size === 0) return 'anonymous';
+  requireClient(request: IncomingMessage, query: URLSearchParams | undefined): ClientIdentity {
+    if (this.clients.size === 0) return ANONYMOUS;
     const key = presentedKey(request, query);
-    const name = this.clients.match(key) ?? this.managementMatch(request, key);
-    if (name === undefined) {
+    const identity = this.clients.identify(key) ?? this.managementMatch(request, key);
+    if (identity === undefined) {
       throw new GatewayError(401, 'unauthorized', key === undefined ? 'missing API key' : 'invalid API key', { retryable: false });
     }
-    return name;
+    return identity;
   }
 
   /** For writes: the management key; with none configured, loopback clients only. */
@@ -87,8 +100,8 @@ export class Authenticator {
     }
   }
 
-  private managementMatch(request: IncomingMessage, key: string | undefined): string | undefined {
+  private managementMatch(request: IncomingMessage, key: string | undefined): ClientIdentity | undefined {
     const header = request.headers['x-management-key'];
-    return this.management.match(typeof header === 'string' ? header : key);
+    return this.management.identify(typeof header === 'string' ? header : key);
   }
 }

@@ -20,6 +20,7 @@ import type { Clock, GatewayContext, Runtime } from './runtime.ts';
 import { CooldownBook } from '../routing/cooldowns.ts';
 import { LimitBook } from '../routing/limits.ts';
 import { CooldownProber } from '../routing/prober.ts';
+import { GatewayMetrics } from './metrics.ts';
 import { MemoryState } from '../state/memory.ts';
 import type { StateStore } from '../state/types.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -128,6 +129,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     state,
     cooldowns,
     limits: new LimitBook(state, clock.now),
+    metrics: new GatewayMetrics(() => state, clock.now),
     clock,
     logger,
     startedAt: Math.floor(clock.now() / 1000),
@@ -174,6 +176,18 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   });
   prober.start();
 
+  // Usage retention: old records are dropped hourly (and once at start).
+  const prune = (): void => {
+    if (!runtime.config.usage.enabled) return;
+    state.pruneUsage(clock.now() - runtime.config.usage.retentionMs).then(
+      (dropped) => { if (dropped > 0) logger.info({ dropped }, 'usage records past retention dropped'); },
+      (error: unknown) => logger.warn({ err: error }, 'usage pruning failed'),
+    );
+  };
+  prune();
+  const pruner = setInterval(prune, 3_600_000);
+  pruner.unref();
+
   let watcher: ConfigWatcher | undefined;
   if (path !== undefined && options.watch !== false) {
     watcher = watchConfigFile(path, () => {
@@ -192,6 +206,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     prober,
     async close() {
       prober.stop();
+      clearInterval(pruner);
       watcher?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -25,6 +25,7 @@ import type { ImageFetcher } from './inline-images.ts';
 import { sendError } from './render-error.ts';
 import { redactSecrets, type GatewayContext } from './runtime.ts';
 import { policyFrom } from '../routing/cooldowns.ts';
+import { ANONYMOUS, type ClientIdentity } from './auth.ts';
 import type { Admission, LimitScope } from '../routing/limits.ts';
 import { readUsageFor, usageKeyFor, type TokenCounts } from './usage-sniffer.ts';
 
@@ -38,6 +39,8 @@ export interface InboundCall {
   /** Gemini clients choose SSE (`alt=sse`) or a streamed JSON array. */
   geminiSse: boolean;
   headers: IncomingHttpHeaders;
+  /** For log lines about this request. */
+  requestId?: string;
   /** The client's request as IR, parsed on first need. */
   ir?: IRRequest;
   /** The IR with URL images fetched and inlined, for targets that need that. */
@@ -72,12 +75,45 @@ export function parsedRequest(call: InboundCall): IRRequest {
   return call.ir;
 }
 
-export async function proxy(call: InboundCall, response: ServerResponse, context: GatewayContext, needs: Needs, client = 'anonymous'): Promise<void> {
+export async function proxy(call: InboundCall, response: ServerResponse, context: GatewayContext, needs: Needs, client: ClientIdentity = ANONYMOUS): Promise<void> {
+  const runtime = context.current();
+  const started = performance.now();
+  // The usage record: filled in by route() as far as the request got.
+  const usage: ServedUsage = { provider: '-', credential: '-', model: call.model, status: 0, counts: undefined };
+  context.metrics.requestStarted();
+  try {
+    await route(call, response, context, needs, client, usage);
+  } catch (error) {
+    usage.status = toGatewayError(error).status;
+    throw error;
+  } finally {
+    const counts = usage.counts;
+    const record = {
+      time: context.clock.now(),
+      client: client.id,
+      provider: usage.provider,
+      credential: usage.credential,
+      model: usage.model,
+      inputTokens: counts?.input ?? 0,
+      outputTokens: counts?.output ?? 0,
+      cachedTokens: counts?.cached ?? 0,
+      reasoningTokens: counts?.reasoning ?? 0,
+      latencyMs: Math.round((performance.now() - started) * 100) / 100,
+      status: usage.status === 0 ? 500 : usage.status,
+    };
+    context.metrics.requestEnded(call.format, record);
+    if (runtime.config.usage.enabled) {
+      context.state.recordUsage(record).catch((error: unknown) => context.logger.warn({ request_id: call.requestId, err: error }, 'usage record lost'));
+    }
+  }
+}
+
+async function route(call: InboundCall, response: ServerResponse, context: GatewayContext, needs: Needs, client: ClientIdentity, usage: ServedUsage): Promise<void> {
   const runtime = context.current();
   const routing = runtime.config.routing;
   const tokens = estimateCallTokens(call);
-  const clientLimits = runtime.config.clientKeys.find((key) => key.name === client)?.limits;
-  const clientHeld = clientLimits === undefined ? [] : await admitOrWait(context, [{ key: `client:${client}`, limits: clientLimits }], tokens, `client key ${client}`);
+  const clientLimits = runtime.config.clientKeys.find((key) => key.name === client.name)?.limits;
+  const clientHeld = clientLimits === undefined ? [] : await admitOrWait(context, [{ key: `client:${client.name}`, limits: clientLimits }], tokens, `client key ${client.name}`);
   const candidates = await runtime.router.select(call.model, { ...needs, tokens });
   const abort = new AbortController();
   response.once('close', () => {
@@ -91,14 +127,19 @@ export async function proxy(call: InboundCall, response: ServerResponse, context
       const outcome = await tryCandidates(call, candidates, response, context, abort.signal, tokens, keepAlive);
       if (outcome.kind === 'served') {
         await context.limits.settle(clientHeld, outcome.tokens);
+        Object.assign(usage, outcome.usage);
         return;
       }
-      if (abort.signal.aborted) return;
+      if (abort.signal.aborted) {
+        usage.status = 499;
+        return;
+      }
       if (outcome.kind === 'limited' && routing.onLimit === 'wait' && round === 0 && outcome.retryAfterMs <= routing.maxWaitMs) {
         await context.clock.sleep(outcome.retryAfterMs);
         continue;
       }
       await context.limits.release(clientHeld);
+      if (outcome.kind === 'failed') Object.assign(usage, outcome.usage, { status: outcome.last.error.status });
       return finish(call, response, runtime, outcome);
     }
   } finally {
@@ -106,9 +147,18 @@ export async function proxy(call: InboundCall, response: ServerResponse, context
   }
 }
 
+/** What the usage record of a request says. */
+interface ServedUsage {
+  provider: string;
+  credential: string;
+  model: string;
+  status: number;
+  counts: TokenCounts | undefined;
+}
+
 type Outcome =
-  | { kind: 'served'; tokens: number | undefined }
-  | { kind: 'failed'; last: Extract<AttemptResult, { kind: 'failed' }> }
+  | { kind: 'served'; tokens: number | undefined; usage: ServedUsage }
+  | { kind: 'failed'; last: Extract<AttemptResult, { kind: 'failed' }>; usage: Omit<ServedUsage, 'status'> }
   | { kind: 'limited'; retryAfterMs: number; limits: string[] }
   | { kind: 'skipped'; skipped: string[] };
 
@@ -126,6 +176,7 @@ async function tryCandidates(
   const skipped: string[] = [];
   const limited: Array<{ retryAfterMs: number; limit: string }> = [];
   const oversized: string[] = [];
+  let lastTarget: Omit<ServedUsage, 'status'> | undefined;
   let last: Extract<AttemptResult, { kind: 'failed' }> | undefined;
   let lastProvider: string | undefined;
   let attempts = 0;
@@ -177,6 +228,7 @@ async function tryCandidates(
       result = { kind: 'failed', error: toGatewayError(error) };
     }
     const latency = performance.now() - started;
+    context.metrics.upstreamAttempt(candidate.provider, latency);
     const policy = policyFrom(candidate.entry.cooldown, routing.maxCooldownMs);
     const target = { provider: candidate.provider, credential: credentialId, model: candidate.upstreamModel };
     if (result.kind === 'done') {
@@ -192,7 +244,11 @@ async function tryCandidates(
         await context.cooldowns.recordFailure(target, { status: error.status, code: error.code, message: error.message }, policy);
       }
       if (result.usage !== undefined) context.stats.addTokens(candidate.provider, result.usage.input, result.usage.output);
-      return { kind: 'served', tokens: used };
+      return {
+        kind: 'served',
+        tokens: used,
+        usage: { provider: candidate.provider, credential: credentialId, model: candidate.model, status: result.ok ? 200 : (result.error?.status ?? 502), counts: result.usage },
+      };
     }
     context.stats.targetEnd(candidate.targetKey, undefined);
     await context.limits.settle(admission.held, 0);
@@ -207,6 +263,7 @@ async function tryCandidates(
       message: result.error.message,
     }, policy);
     context.logger.warn({
+      request_id: call.requestId,
       provider: candidate.provider,
       credential: credentialId,
       status: result.error.status,
@@ -214,9 +271,10 @@ async function tryCandidates(
       cooldown_ms: cooldown === undefined ? undefined : cooldown.until - cooldown.since,
     }, 'attempt failed');
     last = result;
+    lastTarget = { provider: candidate.provider, credential: credentialId, model: candidate.model, counts: undefined };
     if (signal.aborted || !result.error.retryable) break;
   }
-  if (last !== undefined) return { kind: 'failed', last };
+  if (last !== undefined) return { kind: 'failed', last, usage: lastTarget as Omit<ServedUsage, 'status'> };
   if (oversized.length > 0 && oversized.length === skipped.length) {
     throw new GatewayError(400, 'invalid_request', `max_tokens ${requestedOutput(call)} is over the per-request limit of every provider serving ${call.model} (${oversized.join(', ')})`, {
       param: 'max_tokens',

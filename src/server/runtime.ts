@@ -9,6 +9,7 @@ import type { StatsBook } from '../routing/stats.ts';
 import type { CooldownBook } from '../routing/cooldowns.ts';
 import type { LimitBook } from '../routing/limits.ts';
 import type { StateStore } from '../state/types.ts';
+import type { GatewayMetrics } from './metrics.ts';
 import type { Authenticator } from './auth.ts';
 import type { Logger } from './logger.ts';
 import type { ImageFetcher } from './inline-images.ts';
@@ -37,6 +38,7 @@ export interface GatewayContext {
   state: StateStore;
   cooldowns: CooldownBook;
   limits: LimitBook;
+  metrics: GatewayMetrics;
   clock: Clock;
   logger: Logger;
   /** Unix seconds, used as `created` for listed models. */

@@ -5,8 +5,10 @@ import { parseJsonObject, readBody } from '../http-io.ts';
 import { needsOf } from '../needs.ts';
 import { proxy } from '../proxy.ts';
 import type { GatewayContext } from '../runtime.ts';
+import type { ClientIdentity } from '../auth.ts';
+import { requestIdOf } from '../request-id.ts';
 
-export async function chatCompletions(request: IncomingMessage, response: ServerResponse, context: GatewayContext, client: string): Promise<void> {
+export async function chatCompletions(request: IncomingMessage, response: ServerResponse, context: GatewayContext, client: ClientIdentity): Promise<void> {
   const raw = await readBody(request, context.current().config.maxBodySize);
   const body = parseJsonObject(raw);
   const model = body.model;
@@ -17,5 +19,5 @@ export async function chatCompletions(request: IncomingMessage, response: Server
     throw new GatewayError(400, 'invalid_request', "'messages' must be an array of messages", { param: 'messages', retryable: false });
   }
   const stream = body.stream === true;
-  await proxy({ format: 'openai-chat', raw, body, model, stream, geminiSse: true, headers: request.headers }, response, context, needsOf('openai-chat', body, stream), client);
+  await proxy({ format: 'openai-chat', raw, body, model, stream, geminiSse: true, headers: request.headers, requestId: requestIdOf(request) }, response, context, needsOf('openai-chat', body, stream), client);
 }

@@ -11,6 +11,8 @@ import { parseJsonObject, readBody, sendJson } from '../http-io.ts';
 import { needsOf } from '../needs.ts';
 import { proxy } from '../proxy.ts';
 import type { GatewayContext } from '../runtime.ts';
+import type { ClientIdentity } from '../auth.ts';
+import { requestIdOf } from '../request-id.ts';
 import { listModels } from './catalogue.ts';
 import { countTokens } from './count-tokens.ts';
 
@@ -44,7 +46,7 @@ export function geminiGetModel(response: ServerResponse, context: GatewayContext
 }
 
 /** `{model}:{method}` after `/v1beta/models/`; the model may itself hold slashes. */
-export async function geminiAction(request: IncomingMessage, response: ServerResponse, context: GatewayContext, tail: string, query: URLSearchParams, client: string): Promise<void> {
+export async function geminiAction(request: IncomingMessage, response: ServerResponse, context: GatewayContext, tail: string, query: URLSearchParams, client: ClientIdentity): Promise<void> {
   const colon = tail.lastIndexOf(':');
   const model = colon > 0 ? tail.slice(0, colon) : '';
   const method = colon > 0 ? tail.slice(colon + 1) : tail;
@@ -66,5 +68,5 @@ export async function geminiAction(request: IncomingMessage, response: ServerRes
   }
   const stream = method === 'streamGenerateContent';
   const geminiSse = query.get('alt') === 'sse';
-  await proxy({ format: 'gemini', raw, body, model, stream, geminiSse, headers: request.headers }, response, context, needsOf('gemini', body, stream), client);
+  await proxy({ format: 'gemini', raw, body, model, stream, geminiSse, headers: request.headers, requestId: requestIdOf(request) }, response, context, needsOf('gemini', body, stream), client);
 }

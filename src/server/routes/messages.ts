@@ -10,6 +10,8 @@ import { parseJsonObject, readBody } from '../http-io.ts';
 import { needsOf } from '../needs.ts';
 import { proxy } from '../proxy.ts';
 import type { GatewayContext } from '../runtime.ts';
+import type { ClientIdentity } from '../auth.ts';
+import { requestIdOf } from '../request-id.ts';
 import { countTokens } from './count-tokens.ts';
 
 async function readAnthropicBody(request: IncomingMessage, context: GatewayContext): Promise<{ raw: Buffer; body: Record<string, unknown>; model: string }> {
@@ -25,10 +27,10 @@ async function readAnthropicBody(request: IncomingMessage, context: GatewayConte
   return { raw, body, model };
 }
 
-export async function messages(request: IncomingMessage, response: ServerResponse, context: GatewayContext, client: string): Promise<void> {
+export async function messages(request: IncomingMessage, response: ServerResponse, context: GatewayContext, client: ClientIdentity): Promise<void> {
   const { raw, body, model } = await readAnthropicBody(request, context);
   const stream = body.stream === true;
-  await proxy({ format: 'anthropic', raw, body, model, stream, geminiSse: true, headers: request.headers }, response, context, needsOf('anthropic', body, stream), client);
+  await proxy({ format: 'anthropic', raw, body, model, stream, geminiSse: true, headers: request.headers, requestId: requestIdOf(request) }, response, context, needsOf('anthropic', body, stream), client);
 }
 
 export async function messagesCountTokens(request: IncomingMessage, response: ServerResponse, context: GatewayContext): Promise<void> {

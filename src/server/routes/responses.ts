@@ -10,8 +10,10 @@ import { parseJsonObject, readBody } from '../http-io.ts';
 import { needsOf } from '../needs.ts';
 import { proxy } from '../proxy.ts';
 import type { GatewayContext } from '../runtime.ts';
+import type { ClientIdentity } from '../auth.ts';
+import { requestIdOf } from '../request-id.ts';
 
-export async function responses(request: IncomingMessage, response: ServerResponse, context: GatewayContext, client: string): Promise<void> {
+export async function responses(request: IncomingMessage, response: ServerResponse, context: GatewayContext, client: ClientIdentity): Promise<void> {
   const raw = await readBody(request, context.current().config.maxBodySize);
   const body = parseJsonObject(raw);
   const model = body.model;
@@ -28,5 +30,5 @@ export async function responses(request: IncomingMessage, response: ServerRespon
         { param: 'previous_response_id', retryable: false });
     }
   }
-  await proxy({ format: 'openai-responses', raw, body, model, stream, geminiSse: true, headers: request.headers }, response, context, needs, client);
+  await proxy({ format: 'openai-responses', raw, body, model, stream, geminiSse: true, headers: request.headers, requestId: requestIdOf(request) }, response, context, needs, client);
 }
