@@ -41,6 +41,9 @@ class SlidingLog {
   }
 }
 
+/** Usage records kept by the memory driver; older ones are dropped. */
+export const MAX_USAGE_RECORDS = 100_000;
+
 export class MemoryState implements StateStore {
   readonly driver = 'memory';
   private readonly cooldowns = new Map<string, Cooldown>();
@@ -136,6 +139,8 @@ export class MemoryState implements StateStore {
 
   async recordUsage(record: UsageRecord): Promise<void> {
     this.usage.push(record);
+    // In memory, usage is a recent window, not a history: the local driver persists it.
+    if (this.usage.length > MAX_USAGE_RECORDS * 1.1) this.usage = this.usage.slice(-MAX_USAGE_RECORDS);
   }
 
   async queryUsage(query: UsageQuery): Promise<UsageRecord[] | UsageAggregate[]> {
