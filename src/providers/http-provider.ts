@@ -47,11 +47,25 @@ export class HttpProvider implements Provider {
   readonly settings: ProviderSettings;
   private readonly client: UpstreamClient;
   private readonly modelIndex: Map<string, ModelInfo>;
+  private readonly origin: string;
+  private readonly basePath: string;
+  private readonly baseQuery: string;
 
   constructor(settings: ProviderSettings, client: UpstreamClient) {
     this.settings = settings;
     this.client = client;
     this.modelIndex = new Map(settings.models.map((model) => [model.name, model]));
+    // Parsed once: every request only concatenates strings.
+    const url = new URL(settings.endpoint);
+    this.origin = url.origin;
+    this.basePath = url.pathname.replace(/\/+$/, '');
+    this.baseQuery = url.search.slice(1);
+  }
+
+  /** Path and query of `path` under the endpoint, keeping a query the endpoint carries (Azure's `?api-version=`). */
+  private pathFor(path: string): string {
+    if (this.baseQuery === '') return this.basePath + path;
+    return `${this.basePath}${path}${path.includes('?') ? '&' : '?'}${this.baseQuery}`;
   }
 
   name(): string { return this.settings.name; }
@@ -90,7 +104,8 @@ export class HttpProvider implements Provider {
     }
     this.applyAuth(headers, call.credential);
     return this.client.send({
-      url: joinUrl(this.settings.endpoint, call.path),
+      origin: this.origin,
+      path: this.pathFor(call.path),
       method: 'POST',
       headers,
       body: call.body,
@@ -122,7 +137,8 @@ export class HttpProvider implements Provider {
     const headers: Record<string, string> = { accept: 'application/json', ...this.settings.headers };
     this.applyAuth(headers, credential);
     const response = await this.client.send({
-      url: joinUrl(this.settings.endpoint, this.settings.healthPath),
+      origin: this.origin,
+      path: this.pathFor(this.settings.healthPath),
       method: 'GET',
       headers,
       signal,
@@ -215,9 +231,3 @@ export function upstreamPath(format: WireFormat, upstreamModel: string, stream: 
   }
 }
 
-/** `endpoint` + `path`, keeping a query the endpoint carries (Azure-style `?api-version=`). */
-export function joinUrl(endpoint: string, path: string): URL {
-  const mark = endpoint.indexOf('?');
-  if (mark < 0) return new URL(endpoint + path);
-  return new URL(`${endpoint.slice(0, mark)}${path}${path.includes('?') ? '&' : '?'}${endpoint.slice(mark + 1)}`);
-}

@@ -9,8 +9,14 @@ import { Agent, type Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import { GatewayError } from '../errors.ts';
 
-export interface UpstreamRequest {
-  url: URL;
+export type UpstreamRequest = UpstreamRequestBase & ({ url: URL } | {
+  /** `https://host:port`, no trailing slash. */
+  origin: string;
+  /** Path and query. */
+  path: string;
+});
+
+interface UpstreamRequestBase {
   method: 'GET' | 'POST';
   headers: Record<string, string>;
   body?: Buffer | string;
@@ -123,6 +129,8 @@ export class UpstreamClient {
 
   /** Sends a request; resolves with the response once its head has arrived. */
   send(request: UpstreamRequest): Promise<UpstreamResponse> {
+    const origin = 'url' in request ? request.url.origin : request.origin;
+    const path = 'url' in request ? request.url.pathname + request.url.search : request.path;
     return new Promise((resolve, reject) => {
       let response: UpstreamResponse | undefined;
       let controller: Dispatcher.DispatchController | undefined;
@@ -154,14 +162,14 @@ export class UpstreamClient {
         },
         onResponseError(_controller, error) {
           cleanup();
-          const mapped = mapTransportError(error, request.url);
+          const mapped = mapTransportError(error, origin);
           if (response === undefined) reject(mapped);
           else response.fail(mapped);
         },
       };
       const options: Dispatcher.DispatchOptions = {
-        origin: request.url.origin,
-        path: request.url.pathname + request.url.search,
+        origin,
+        path,
         method: request.method,
         headers: request.headers,
         body: request.body ?? null,
@@ -172,7 +180,7 @@ export class UpstreamClient {
         this.agent.dispatch(options, handler);
       } catch (error) {
         cleanup();
-        reject(mapTransportError(error as Error, request.url));
+        reject(mapTransportError(error as Error, origin));
       }
     });
   }
@@ -196,12 +204,12 @@ class ClientAbortError extends Error {
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
 
 /** Transport errors by stable code; the upstream host is named, its credentials never. */
-export function mapTransportError(error: Error, url: URL): GatewayError {
+export function mapTransportError(error: Error, origin: string): GatewayError {
   if (error instanceof ClientAbortError) {
     return new GatewayError(499, 'upstream_error', error.message, { cause: error, retryable: false });
   }
   const code = (error as { code?: string }).code ?? '';
-  const where = url.host;
+  const where = origin.replace(/^https?:\/\//, '');
   if (TIMEOUT_CODES.has(code)) {
     const phase = code === 'UND_ERR_BODY_TIMEOUT' ? 'stalled mid-response' : code === 'UND_ERR_HEADERS_TIMEOUT' ? 'did not answer in time' : 'connection timed out';
     return new GatewayError(504, 'upstream_timeout', `upstream ${where} ${phase}`, { cause: error, details: { upstream_code: code } });

@@ -7,7 +7,7 @@ import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { GatewayError } from '../errors.ts';
 import type { Candidate } from '../routing/router.ts';
 import type { UpstreamResponse } from '../providers/upstream-client.ts';
-import { UsageSniffer, type TokenCounts } from './usage-sniffer.ts';
+import { UsageTap, type TokenCounts } from './usage-sniffer.ts';
 
 /** The body to send upstream for `candidate`: the client's bytes whenever possible. */
 export function upstreamBody(raw: Buffer, body: Record<string, unknown>, candidate: Candidate, applyQuirks = true): Buffer {
@@ -95,7 +95,7 @@ export function relay(
   let usage: TokenCounts | undefined;
   const sniffer = options.usageKey === undefined || options.readUsage === undefined
     ? undefined
-    : new UsageSniffer(options.usageKey, (value) => { usage = (options.readUsage as (value: Record<string, unknown>) => TokenCounts)(value); });
+    : new UsageTap(options.usageKey, (value) => { usage = (options.readUsage as (value: Record<string, unknown>) => TokenCounts)(value); });
   return new Promise((resolve) => {
     upstream.pipe({
       write(chunk) {
@@ -104,9 +104,11 @@ export function relay(
       },
       end() {
         client.end();
+        sniffer?.end();
         resolve({ ok: true, usage });
       },
       fail(error) {
+        sniffer?.end();
         if (options.streamError !== undefined && !client.destroyed) client.end(options.streamError(error));
         else client.destroy();
         resolve({ ok: false, error, usage });

@@ -114,7 +114,14 @@ async function route(call: InboundCall, response: ServerResponse, context: Gatew
   const tokens = estimateCallTokens(call);
   const clientLimits = runtime.config.clientKeys.find((key) => key.name === client.name)?.limits;
   const clientHeld = clientLimits === undefined ? [] : await admitOrWait(context, [{ key: `client:${client.name}`, limits: clientLimits }], tokens, `client key ${client.name}`);
-  const candidates = await runtime.router.select(call.model, { ...needs, tokens });
+  let candidates: Candidate[];
+  try {
+    candidates = await runtime.router.select(call.model, { ...needs, tokens });
+  } catch (error) {
+    // Refused before any upstream (every candidate cooling, unknown model): nothing was used.
+    await context.limits.release(clientHeld);
+    throw error;
+  }
   const abort = new AbortController();
   response.once('close', () => {
     if (!response.writableFinished) abort.abort();
@@ -132,6 +139,7 @@ async function route(call: InboundCall, response: ServerResponse, context: Gatew
       }
       if (abort.signal.aborted) {
         usage.status = 499;
+        await context.limits.release(clientHeld);
         return;
       }
       if (outcome.kind === 'limited' && routing.onLimit === 'wait' && round === 0 && outcome.retryAfterMs <= routing.maxWaitMs) {
@@ -142,6 +150,11 @@ async function route(call: InboundCall, response: ServerResponse, context: Gatew
       if (outcome.kind === 'failed') Object.assign(usage, outcome.usage, { status: outcome.last.error.status });
       return finish(call, response, runtime, outcome);
     }
+  } catch (error) {
+    // tryCandidates refuses some requests itself (max_tokens over every provider's cap);
+    // releasing twice (after finish() threw) is harmless: it sets the amount to 0 again.
+    await context.limits.release(clientHeld);
+    throw error;
   } finally {
     keepAlive?.stop();
   }
@@ -240,8 +253,10 @@ async function tryCandidates(
         await context.cooldowns.recordSuccess(candidate.cooldownKey);
       } else {
         const error = result.error ?? new GatewayError(502, 'upstream_error', 'stream failed');
-        context.stats.fail(candidate.provider, error.status, error.code, error.message);
-        await context.cooldowns.recordFailure(target, { status: error.status, code: error.code, message: error.message }, policy);
+        // Upstream messages can quote the credential back ("Incorrect API key provided: sk-…").
+        const message = redactSecrets(error.message, runtime.secrets);
+        context.stats.fail(candidate.provider, error.status, error.code, message);
+        await context.cooldowns.recordFailure(target, { status: error.status, code: error.code, message }, policy);
       }
       if (result.usage !== undefined) context.stats.addTokens(candidate.provider, result.usage.input, result.usage.output);
       return {
@@ -254,13 +269,15 @@ async function tryCandidates(
     await context.limits.settle(admission.held, 0);
     const captured = result.captured;
     const body = captured === undefined ? undefined : redactSecrets(captured.body.toString('utf8'), runtime.secrets);
-    context.stats.fail(candidate.provider, result.error.status, result.error.code, body?.slice(0, 300) ?? result.error.message);
+    // The message is parsed from the upstream's body, which may quote the credential back.
+    const message = redactSecrets(result.error.message, runtime.secrets);
+    context.stats.fail(candidate.provider, result.error.status, result.error.code, body?.slice(0, 300) ?? message);
     const cooldown = await context.cooldowns.recordFailure(target, {
       status: result.error.status,
       code: result.error.code,
       headers: captured?.headers as IncomingHttpHeaders | undefined,
       body,
-      message: result.error.message,
+      message,
     }, policy);
     context.logger.warn({
       request_id: call.requestId,
@@ -366,6 +383,9 @@ function requestedOutput(call: InboundCall): number {
 
 /** Tokens a request will use, roughly: its text (base64 payloads excluded) and its output cap. */
 function estimateCallTokens(call: InboundCall): number {
+  // Small bodies: a quarter of the bytes is close enough and costs nothing. Large ones may
+  // be mostly base64 media, which the walk leaves out.
+  if (call.raw.length < 32 * 1024) return Math.ceil(call.raw.length / 4) + requestedOutput(call);
   return Math.ceil(textLength(call.body, 0) / 4) + requestedOutput(call);
 }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openAIUsage, UsageSniffer } from './usage-sniffer.ts';
+import { anthropicUsage, openAIUsage, readUsageFor, UsageSniffer, UsageTap } from './usage-sniffer.ts';
 
 const STREAM = [
   'data: {"id":"a","choices":[{"index":0,"delta":{"content":"the \\"usage\\": {not this}"}}],"usage":null}\n\n',
@@ -44,4 +44,27 @@ test('reads a non-streaming body and other key names (Gemini usageMetadata)', ()
 test('strings with braces and escaped quotes inside the usage object do not end it early', () => {
   const body = Buffer.from('{"usage":{"note":"a } \\" {","prompt_tokens":1,"completion_tokens":2}}');
   assert.deepEqual(sniff([body]), [{ note: 'a } " {', prompt_tokens: 1, completion_tokens: 2 }]);
+});
+
+test('UsageTap reads the first chunk and the tail only, and Anthropic usage merges across both', () => {
+  const start = 'event: message_start\ndata: {"type":"message_start","message":{"usage":{"input_tokens":10,"cache_read_input_tokens":5,"output_tokens":1}}}\n\n';
+  const middle = `event: content_block_delta\ndata: {"type":"content_block_delta","delta":{"type":"text_delta","text":"${'x'.repeat(200_000)}"}}\n\n`;
+  const finish = 'event: message_delta\ndata: {"type":"message_delta","usage":{"output_tokens":42}}\n\n';
+  const read = readUsageFor('anthropic');
+  let last: ReturnType<typeof anthropicUsage> | undefined;
+  const tap = new UsageTap('usage', (value) => { last = read(value); });
+  const chunks = [start, ...middle.match(/[\s\S]{1,7000}/g) ?? [], finish].map((text) => Buffer.from(text));
+  for (const chunk of chunks) tap.push(chunk);
+  tap.end();
+  assert.deepEqual(last, { input: 15, output: 42, cached: 5, reasoning: 0 });
+});
+
+test('UsageTap finds usage in a body smaller than its tail window', () => {
+  let found: Record<string, unknown> | undefined;
+  const tap = new UsageTap('usage', (value) => { found = value; }, 1024);
+  tap.push(Buffer.from('{"id":"x","usage":{"prompt_tokens":3,'));
+  tap.push(Buffer.from('"completion_tokens":4}}'));
+  tap.end();
+  assert.deepEqual(found, { prompt_tokens: 3, completion_tokens: 4 });
+  assert.deepEqual(openAIUsage(found as Record<string, unknown>), { input: 3, output: 4, cached: 0, reasoning: 0 });
 });

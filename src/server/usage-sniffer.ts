@@ -207,3 +207,43 @@ export function readUsageFor(format: 'openai-chat' | 'openai-responses' | 'anthr
     }
   }
 }
+
+/**
+ * Where usage sits in a response: at the end (OpenAI's last chunk, Gemini's last event,
+ * Anthropic's message_delta, any JSON body), and for Anthropic also in the first event
+ * (message_start). So only the first chunk and the last `tailBytes` are searched, at the
+ * end of the response: the bytes in between pass with no work at all.
+ */
+export class UsageTap {
+  private readonly key: string;
+  private readonly onObject: (value: Record<string, unknown>) => void;
+  private readonly tailBytes: number;
+  private readonly tail: Buffer[] = [];
+  private tailSize = 0;
+  private first = true;
+
+  constructor(key: string, onObject: (value: Record<string, unknown>) => void, tailBytes = 64 * 1024) {
+    this.key = key;
+    this.onObject = onObject;
+    this.tailBytes = tailBytes;
+  }
+
+  push(chunk: Buffer): void {
+    if (this.first) {
+      this.first = false;
+      new UsageSniffer(this.key, this.onObject).push(chunk);
+    }
+    this.tail.push(chunk);
+    this.tailSize += chunk.length;
+    while (this.tail.length > 1 && this.tailSize - (this.tail[0] as Buffer).length >= this.tailBytes) {
+      this.tailSize -= (this.tail.shift() as Buffer).length;
+    }
+  }
+
+  /** Searches the tail; call once, when the response has ended. */
+  end(): void {
+    const sniffer = new UsageSniffer(this.key, this.onObject);
+    for (const chunk of this.tail) sniffer.push(chunk);
+    this.tail.length = 0;
+  }
+}
