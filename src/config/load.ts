@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { configSchema, type Limits, type RawConfig, type RawProviderConfig, type Strategy } from './schema.ts';
+import { configSchema, type Limits, type OAuthSettings, type RawConfig, type RawProviderConfig, type Strategy } from './schema.ts';
 import { expandEnv, type Env, type ExpansionProblem } from './expand-env.ts';
 
 export interface ConfigProblem {
@@ -64,6 +64,7 @@ export interface GatewayConfig {
   state: { driver: 'local' | 'memory' | 'redis'; redisUrl: string | undefined; keyPrefix: string };
   usage: { enabled: boolean; retentionMs: number };
   metrics: { enabled: boolean };
+  oauth: OAuthSettings;
   /** Provider entries by name, as written (after `${ENV}` expansion and validation). */
   providers: Record<string, RawProviderConfig>;
   /** The file this came from, when there was one. */
@@ -133,6 +134,7 @@ function applyDefaults(data: RawConfig, env: Env, source: string | undefined): G
     },
     usage: { enabled: data.usage?.enabled ?? true, retentionMs: data.usage?.retention ?? 90 * 86_400_000 },
     metrics: { enabled: data.metrics?.enabled ?? true },
+    oauth: data.oauth ?? {},
     imageFetch: {
       enabled: data.image_fetch?.enabled ?? true,
       maxBytes: data.image_fetch?.max_bytes ?? 20 * 1024 * 1024,

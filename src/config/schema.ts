@@ -133,6 +133,24 @@ const usage = z.strictObject({
   retention: duration.optional(),
 });
 
+const url = z.string().regex(/^https?:\/\//, 'must be an http(s) URL');
+
+/** Where the OAuth flows go; every one a real default, configurable for tests and mirrors. */
+const oauth = z.strictObject({
+  refresh_lead: duration.optional(),
+  github_client_id: z.string().min(1).optional(),
+  github_device_code_url: url.optional(),
+  github_access_token_url: url.optional(),
+  github_user_url: url.optional(),
+  copilot_token_url: url.optional(),
+  copilot_user_url: url.optional(),
+  aws_oidc_url: url.optional(),
+  kiro_social_refresh_url: url.optional(),
+  kiro_usage_url: url.optional(),
+  kiro_region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'not an AWS region').optional(),
+  kiro_start_url: url.optional(),
+});
+
 export const configSchema = z.strictObject({
   host: z.string().min(1).optional(),
   port: z.number().int().min(0).max(65535).optional(),
@@ -145,6 +163,7 @@ export const configSchema = z.strictObject({
   routing: routing.optional(),
   image_fetch: imageFetch.optional(),
   state: state.optional(),
+  oauth: oauth.optional(),
   usage: usage.optional(),
   metrics: z.strictObject({ enabled: z.boolean().optional() }).optional(),
   providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, 'provider names are letters, digits, - and _'), provider.nullable()).optional(),
@@ -158,3 +177,4 @@ export type Features = z.output<typeof features>;
 export type Limits = z.output<typeof limits>;
 export type CooldownSettings = z.output<typeof cooldown>;
 export type Strategy = (typeof STRATEGIES)[number];
+export type OAuthSettings = z.output<typeof oauth>;

@@ -15,6 +15,7 @@ import { HttpProvider, type ProviderSettings } from './http-provider.ts';
 import { ProviderRegistry } from './registry.ts';
 import type { Capabilities, Credential, ModelInfo, ModelSpec, Provider, ProviderDescriptor, UpstreamProtocol } from './types.ts';
 import type { UpstreamClient } from './upstream-client.ts';
+import type { OAuthCredentials, OAuthProvider } from './oauth-credentials.ts';
 
 /** What routing needs to know about a registered provider beyond the Provider interface. */
 export interface ProviderEntry {
@@ -42,6 +43,8 @@ export interface BuiltProviders {
 export interface BuildContext {
   env: Env;
   client: UpstreamClient;
+  /** The token store and refresher behind the OAuth providers (Copilot, Kiro). */
+  oauth?: OAuthCredentials;
 }
 
 export async function buildProviders(config: GatewayConfig, context: BuildContext): Promise<BuiltProviders> {
@@ -60,7 +63,14 @@ export async function buildProviders(config: GatewayConfig, context: BuildContex
   for (const descriptor of BUILTIN_DESCRIPTORS) {
     const raw = config.providers[descriptor.name];
     if (raw?.module !== undefined || (raw?.type !== undefined && raw.type !== descriptor.name)) continue;
-    const settings = settingsFor(descriptor.name, descriptor, raw ?? {}, config, context.env, `providers.${descriptor.name}`, problems);
+    const settings = settingsFor(descriptor.name, withLiveCatalogue(descriptor, context.oauth), raw ?? {}, config, context.env, `providers.${descriptor.name}`, problems);
+    if (descriptor.authType === 'oauth_device_flow' && context.oauth !== undefined && (raw?.api_keys ?? []).length === 0) {
+      const oauth = context.oauth;
+      const provider = descriptor.name as OAuthProvider;
+      settings.credentials = oauth.credentialsFor(provider);
+      settings.notServedYet = undefined;
+      settings.authorize = (credential, hints) => oauth.authorize(provider, credential.id, hints);
+    }
     add(httpEntry(settings, raw, 'builtin', context.client), enabledFor(raw, settings), `providers.${descriptor.name}`);
   }
 
@@ -93,6 +103,14 @@ export async function buildProviders(config: GatewayConfig, context: BuildContex
 
   if (problems.length > 0) throw new ConfigError(problems, config.source);
   return { registry, entries };
+}
+
+/** Copilot's catalogue comes from its live `/models` once fetched. */
+function withLiveCatalogue(descriptor: ProviderDescriptor, oauth: OAuthCredentials | undefined): ProviderDescriptor {
+  if (descriptor.name !== 'copilot' || oauth === undefined) return descriptor;
+  const live = oauth.copilotCatalogue();
+  if (live.length === 0) return descriptor;
+  return { ...descriptor, models: live.map(({ responsesOnly, ...spec }) => (responsesOnly ? { ...spec, protocol: 'openai-responses' as const } : spec)) };
 }
 
 /** Enabled when the config says so, else when it can be used: it has a credential or needs none. */
@@ -187,6 +205,7 @@ function mergeModels(specs: ModelSpec[], configured: RawModelEntry[], features: 
       name: spec.name,
       enabled: true,
       maxOutputTokens: spec.maxOutput,
+      ...(spec.protocol === undefined ? {} : { protocol: spec.protocol }),
       capabilities: {
         streaming: spec.streaming ?? features.streaming,
         functions: spec.functions ?? features.functions,
@@ -203,6 +222,7 @@ function mergeModels(specs: ModelSpec[], configured: RawModelEntry[], features: 
     const full = entry;
     models.set(entry.name, {
       name: entry.name,
+      ...(base?.protocol === undefined ? {} : { protocol: base.protocol }),
       enabled: full.enabled ?? true,
       displayName: full.display_name ?? base?.displayName,
       maxOutputTokens: full.max_output_tokens ?? base?.maxOutputTokens,

@@ -33,6 +33,8 @@ export interface ProviderSettings {
   healthPath: string | undefined;
   notServedYet: string | undefined;
   timeouts: { firstByteMs: number; idleMs: number };
+  /** OAuth providers: headers (and endpoint) per credential and request. */
+  authorize?: (credential: Credential, hints: NonNullable<ForwardCall['hints']>) => Promise<{ headers: Record<string, string>; endpoint?: string; profileArn?: string }>;
 }
 
 /** Client headers passed upstream for a protocol (never the client's own credentials). */
@@ -91,7 +93,7 @@ export class HttpProvider implements Provider {
   }
 
   /** The fast path: sends bytes, returns the upstream's response untouched. */
-  forward(call: ForwardCall): Promise<UpstreamResponse> {
+  async forward(call: ForwardCall): Promise<UpstreamResponse> {
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       accept: call.stream ? 'text/event-stream' : 'application/json',
@@ -102,10 +104,23 @@ export class HttpProvider implements Provider {
       const value = call.clientHeaders[name];
       if (typeof value === 'string') headers[name] = value;
     }
-    this.applyAuth(headers, call.credential);
+    let origin = this.origin;
+    let path = this.pathFor(call.path);
+    const credential = call.credential;
+    if (credential?.oauth === true && this.settings.authorize !== undefined) {
+      const authorization = call.authorization ?? await this.settings.authorize(credential, call.hints ?? { initiator: 'user', vision: false });
+      Object.assign(headers, authorization.headers);
+      if (authorization.endpoint !== undefined) {
+        const base = new URL(authorization.endpoint);
+        origin = base.origin;
+        path = base.pathname.replace(/\/+$/, '') + call.path;
+      }
+    } else {
+      this.applyAuth(headers, credential);
+    }
     return this.client.send({
-      origin: this.origin,
-      path: this.pathFor(call.path),
+      origin,
+      path,
       method: 'POST',
       headers,
       body: call.body,

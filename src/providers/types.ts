@@ -34,6 +34,8 @@ export interface ModelInfo {
   capabilities: Capabilities;
   /** Largest completion the model produces, when known. */
   maxOutputTokens?: number;
+  /** Reached through another protocol than the provider's own. */
+  protocol?: WireFormat;
 }
 
 export interface Credential {
@@ -47,6 +49,8 @@ export interface Credential {
   weight: number;
   /** Limits of this credential alone (besides its provider's). */
   limits?: Limits;
+  /** An OAuth credential: `secret` is empty, the token comes from the token store per request. */
+  oauth?: boolean;
 }
 
 /** An OpenAI Chat Completions request body (the extension contract's request). */
@@ -71,6 +75,10 @@ export interface ForwardCall {
   signal: AbortSignal;
   /** Client headers the provider may pass on (e.g. `anthropic-beta`). */
   clientHeaders: IncomingHttpHeaders;
+  /** What the request looks like, for OAuth providers' headers (Copilot's X-Initiator). */
+  hints?: { initiator: 'user' | 'agent'; vision: boolean };
+  /** Authorization already obtained for this attempt (Kiro needs it to build the body). */
+  authorization?: { headers: Record<string, string>; endpoint?: string };
 }
 
 export interface Provider {
@@ -127,4 +135,6 @@ export interface ModelSpec {
   streaming?: boolean;
   codeGeneration?: boolean;
   multimodal?: boolean;
+  /** Reached through another protocol than the provider's (Copilot's `/responses`-only models). */
+  protocol?: WireFormat;
 }

@@ -21,7 +21,8 @@ import type { Cooldown } from '../state/types.ts';
 import { cooldownKey, type CooldownBook } from './cooldowns.ts';
 import type { StatsBook } from './stats.ts';
 import type { BuiltProviders, ProviderEntry } from '../providers/build.ts';
-import type { Capabilities, Credential } from '../providers/types.ts';
+import type { Capabilities, Credential, ModelInfo } from '../providers/types.ts';
+import type { WireFormat } from '../protocols/ir.ts';
 import { closeMatches } from './close-matches.ts';
 import { ModelMapper } from './model-mapper.ts';
 
@@ -34,6 +35,8 @@ export interface Candidate {
   credential: Credential | undefined;
   /** Capabilities of the upstream model when the catalogue knows it. */
   capabilities: Capabilities | undefined;
+  /** The model's own protocol when it differs from its provider's (Copilot's `/responses`-only models). */
+  protocol: WireFormat | undefined;
   /** `provider|credential|upstream model`: the unit of cooldowns. */
   cooldownKey: string;
   /** `provider|credential`: the unit of latency and load figures. */
@@ -78,6 +81,7 @@ interface Served {
   entry: ProviderEntry;
   upstreamModel: string;
   capabilities: Capabilities | undefined;
+  protocol: WireFormat | undefined;
 }
 
 export class Router {
@@ -144,6 +148,7 @@ export class Router {
           upstreamModel: tuple.served.upstreamModel,
           credential: tuple.credential,
           capabilities,
+          protocol: tuple.served.protocol,
           cooldownKey: tuple.cooldownKey,
           targetKey: tuple.targetKey,
         });
@@ -175,7 +180,7 @@ export class Router {
         if (registry.isEnabled(prefix)) {
           const rest = model.slice(slash + 1);
           const upstreamModel = this.mapper.mapModel(rest, prefix);
-          return filterByNeeds(model, [{ entry, upstreamModel, capabilities: capabilitiesOf(entry, upstreamModel) }], needs);
+          return filterByNeeds(model, [servedBy(entry, upstreamModel)], needs);
         }
         // Vendor-prefixed ids (`openai/gpt-oss-120b` at Groq, OpenRouter slugs) are model
         // names too: with the prefix's provider off, the whole name is tried as one.
@@ -205,7 +210,7 @@ export class Router {
 
   private servingByName(model: string): { served: Served[]; disabled: string[] | undefined } {
     const registry = this.built.registry;
-    const served: Served[] = [];
+    const found: Served[] = [];
     let disabled: string[] | undefined;
     for (const entry of this.built.entries.values()) {
       const name = entry.provider.name();
@@ -215,9 +220,9 @@ export class Router {
         continue;
       }
       const upstreamModel = this.mapper.mapModel(model, name);
-      served.push({ entry, upstreamModel, capabilities: capabilitiesOf(entry, upstreamModel) });
+      found.push(servedBy(entry, upstreamModel));
     }
-    return { served, disabled };
+    return { served: found, disabled };
   }
 
   /** Every model name a client can ask for: catalogue names and aliases of enabled providers. */
@@ -345,9 +350,14 @@ function allCooling(model: string, cooling: Cooldown[], now: number): GatewayErr
     });
 }
 
-function capabilitiesOf(entry: ProviderEntry, upstreamModel: string): Capabilities | undefined {
-  for (const model of entry.provider.listModels()) if (model.name === upstreamModel) return model.capabilities;
+function modelOf(entry: ProviderEntry, upstreamModel: string): ModelInfo | undefined {
+  for (const model of entry.provider.listModels()) if (model.name === upstreamModel) return model;
   return undefined;
+}
+
+function servedBy(entry: ProviderEntry, upstreamModel: string): Served {
+  const model = modelOf(entry, upstreamModel);
+  return { entry, upstreamModel, capabilities: model?.capabilities, protocol: model?.protocol };
 }
 
 function filterByNeeds(model: string, served: Served[], needs: Needs): Served[] {

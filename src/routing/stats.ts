@@ -90,6 +90,11 @@ export class StatsBook {
     stats.lastError = { at: new Date(this.now()).toISOString(), status, code, message };
   }
 
+  /** The attempt ended because the client went away: counted as sent, judged neither way. */
+  cancel(provider: string): void {
+    this.get(provider).inFlight--;
+  }
+
   addTokens(provider: string, input: number, output: number): void {
     const stats = this.get(provider);
     stats.inputTokens += input;

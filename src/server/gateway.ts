@@ -21,6 +21,10 @@ import { CooldownBook } from '../routing/cooldowns.ts';
 import { LimitBook } from '../routing/limits.ts';
 import { CooldownProber } from '../routing/prober.ts';
 import { GatewayMetrics } from './metrics.ts';
+import { OAuthCredentials } from '../providers/oauth-credentials.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { MemoryState } from '../state/memory.ts';
 import type { StateStore } from '../state/types.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -39,8 +43,10 @@ export interface GatewayOptions {
   port?: number;
   /** Injected time and randomness (tests). */
   clock?: Clock;
-  /** Injected state driver (tests, and later the configured driver). */
+  /** Injected state driver (tests); otherwise the configured one. */
   state?: StateStore;
+  /** Injected OAuth credentials (tests); `false` turns Copilot/Kiro credentials off. */
+  oauth?: OAuthCredentials | false;
 }
 
 export interface RunningGateway {
@@ -53,6 +59,10 @@ export interface RunningGateway {
   /** Re-reads the config file (or applies `raw`); throws ConfigError and keeps the old one when invalid. */
   reload(raw?: unknown): Promise<void>;
   close(): Promise<void>;
+}
+
+function hasDataDir(raw: unknown): boolean {
+  return raw !== null && typeof raw === 'object' && 'data_dir' in raw;
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
@@ -68,6 +78,7 @@ function checkExposure(config: GatewayConfig): void {
 interface Shared {
   env: Env;
   client: UpstreamClient;
+  oauth: OAuthCredentials | undefined;
   overrides: ReadonlyMap<string, boolean>;
   cooldowns: CooldownBook;
   stats: StatsBook;
@@ -77,7 +88,7 @@ interface Shared {
 
 async function buildRuntime(config: GatewayConfig, shared: Shared): Promise<Runtime> {
   const { env, client, overrides } = shared;
-  const built = await buildProviders(config, { env, client });
+  const built = await buildProviders(config, { env, client, oauth: shared.oauth });
   for (const [name, enabled] of overrides) built.registry.setEnabled(name, enabled);
   const secrets = [
     ...[...built.entries.values()].flatMap((entry) => entry.credentials.map((credential) => credential.secret)),
@@ -113,14 +124,33 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   };
 
   const config = await load();
+  // Embedded with an inline config and no data_dir (tests, libraries): nothing is written to
+  // the user's home; state lives in memory and credentials in a temporary folder.
+  const inline = options.config !== undefined && !hasDataDir(options.config);
+  const dataDir = inline ? mkdtempSync(join(tmpdir(), 'cliproxy-')) : config.dataDir;
   const logger: Logger = createLogger(options.logLevel ?? config.logLevel);
   const client = new UpstreamClient({ connectTimeoutMs: config.routing.timeouts.connectMs });
   const overrides = new Map<string, boolean>();
   const clock: Clock = options.clock ?? { now: Date.now, sleep: (ms) => sleep(ms), random: Math.random };
   const state: StateStore = options.state ?? new MemoryState();
+  const oauth = options.oauth === false ? undefined : options.oauth ?? await OAuthCredentials.open({
+    dataDir,
+    settings: config.oauth,
+    client,
+    now: clock.now,
+    lock: async (id) => {
+      // One refresh per credential across instances: the state layer's lock, retried briefly.
+      for (let attempt = 0; attempt < 50; attempt++) {
+        const release = await state.tryLock(`refresh:${id}`, 30_000);
+        if (release !== undefined) return release;
+        await clock.sleep(100);
+      }
+      throw new Error(`credential ${id} is being refreshed elsewhere`);
+    },
+  });
   const stats = new StatsBook(clock.now);
   const cooldowns = new CooldownBook(state, clock.now);
-  const shared: Shared = { env, client, overrides, cooldowns, stats, state, clock };
+  const shared: Shared = { env, client, oauth, overrides, cooldowns, stats, state, clock };
   let runtime = await buildRuntime(config, shared);
 
   const context: GatewayContext = {
@@ -130,6 +160,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     cooldowns,
     limits: new LimitBook(state, clock.now),
     metrics: new GatewayMetrics(() => state, clock.now),
+    oauth,
     clock,
     logger,
     startedAt: Math.floor(clock.now() / 1000),
@@ -166,6 +197,21 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     void previous.images.close();
     logger.info({ providers: runtime.built.registry.listEnabled().map((provider) => provider.name()) }, 'configuration reloaded');
   };
+
+  // New or changed credentials, or a fresh Copilot catalogue: rebuild the runtime around them.
+  let rebuilding = Promise.resolve();
+  const rebuild = (): void => {
+    rebuilding = rebuilding.then(async () => {
+      const previous = runtime;
+      runtime = await buildRuntime(previous.config, shared);
+      void previous.images.close();
+      logger.info({ providers: runtime.built.registry.listEnabled().map((provider) => provider.name()) }, 'credentials changed');
+    }).catch((error: unknown) => logger.error({ err: error }, 'rebuilding after a credential change failed'));
+  };
+  if (oauth !== undefined && options.oauth === undefined) {
+    oauth.on('change', rebuild);
+    oauth.startBackground((error) => logger.debug({ err: error }, 'oauth background refresh failed'));
+  }
 
   const prober = new CooldownProber({
     cooldowns,
@@ -212,6 +258,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      if (options.oauth === undefined) oauth?.close();
       await client.destroy();
       await runtime.images.close();
       if (options.state === undefined) await state.close();

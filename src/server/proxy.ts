@@ -22,6 +22,8 @@ import type { Candidate, Needs } from '../routing/router.ts';
 import { relay, responseHeaders, upstreamBody } from './fast-path.ts';
 import { sendJson } from './http-io.ts';
 import type { ImageFetcher } from './inline-images.ts';
+import { randomUUID } from 'node:crypto';
+import { createKiroStreamParser, kiroHttpError, kiroModelId, kiroToolNames, parseKiroResponse, renderKiroRequest } from '../protocols/kiro/index.ts';
 import { sendError } from './render-error.ts';
 import { redactSecrets, type GatewayContext } from './runtime.ts';
 import { policyFrom } from '../routing/cooldowns.ts';
@@ -41,6 +43,8 @@ export interface InboundCall {
   headers: IncomingHttpHeaders;
   /** For log lines about this request. */
   requestId?: string;
+  /** For OAuth providers' headers (Copilot's X-Initiator, Copilot-Vision-Request). */
+  hints?: { initiator: 'user' | 'agent'; vision: boolean };
   /** The client's request as IR, parsed on first need. */
   ir?: IRRequest;
   /** The IR with URL images fetched and inlined, for targets that need that. */
@@ -112,6 +116,7 @@ async function route(call: InboundCall, response: ServerResponse, context: Gatew
   const runtime = context.current();
   const routing = runtime.config.routing;
   const tokens = estimateCallTokens(call);
+  call.hints ??= hintsOf(call, needs.vision === true);
   const clientLimits = runtime.config.clientKeys.find((key) => key.name === client.name)?.limits;
   const clientHeld = clientLimits === undefined ? [] : await admitOrWait(context, [{ key: `client:${client.name}`, limits: clientLimits }], tokens, `client key ${client.name}`);
   let candidates: Candidate[];
@@ -232,13 +237,23 @@ async function tryCandidates(
       'x-cliproxy-model': candidate.upstreamModel,
       'x-cliproxy-attempts': String(attempts),
     };
-    let result: AttemptResult;
-    try {
-      if (plan === 'fast') result = await attemptFast(call, candidate, response, signal, ours, keepAlive);
-      else if (plan === 'translate') result = await attemptTranslated(call, candidate, response, signal, ours, runtime.images, keepAlive);
-      else result = await attemptObject(call, candidate, response, signal, ours, keepAlive);
-    } catch (error) {
-      result = { kind: 'failed', error: toGatewayError(error) };
+    let result: AttemptResult = { kind: 'failed', error: new GatewayError(502, 'upstream_error', 'not attempted') };
+    // An OAuth credential answered 401: refresh it once and try it again before moving on.
+    for (let tries = 0; tries < 2; tries++) {
+      try {
+        if (plan === 'fast') result = await attemptFast(call, candidate, response, signal, ours, keepAlive);
+        else if (plan === 'translate') result = await attemptTranslated(call, candidate, response, signal, ours, runtime.images, keepAlive);
+        else if (plan === 'kiro') result = await attemptKiro(call, candidate, response, signal, ours, runtime.images, keepAlive);
+        else result = await attemptObject(call, candidate, response, signal, ours, keepAlive);
+      } catch (error) {
+        result = { kind: 'failed', error: toGatewayError(error) };
+      }
+      if (result.kind !== 'failed' || result.error.status !== 401 || candidate.credential?.oauth !== true || context.oauth === undefined || tries > 0) break;
+      try {
+        await context.oauth.forceRefresh(credentialId);
+      } catch {
+        break;
+      }
     }
     const latency = performance.now() - started;
     context.metrics.upstreamAttempt(candidate.provider, latency);
@@ -251,6 +266,9 @@ async function tryCandidates(
       if (result.ok) {
         context.stats.succeed(candidate.provider, latency);
         await context.cooldowns.recordSuccess(candidate.cooldownKey);
+      } else if (signal.aborted) {
+        // The client went away mid-answer: that says nothing about the provider.
+        context.stats.cancel(candidate.provider);
       } else {
         const error = result.error ?? new GatewayError(502, 'upstream_error', 'stream failed');
         // Upstream messages can quote the credential back ("Incorrect API key provided: sk-…").
@@ -267,6 +285,13 @@ async function tryCandidates(
     }
     context.stats.targetEnd(candidate.targetKey, undefined);
     await context.limits.settle(admission.held, 0);
+    if (signal.aborted) {
+      // The client went away before an answer: no failure of the provider's, no cooldown.
+      context.stats.cancel(candidate.provider);
+      last = result;
+      lastTarget = { provider: candidate.provider, credential: credentialId, model: candidate.model, counts: undefined };
+      break;
+    }
     const captured = result.captured;
     const body = captured === undefined ? undefined : redactSecrets(captured.body.toString('utf8'), runtime.secrets);
     // The message is parsed from the upstream's body, which may quote the credential back.
@@ -288,6 +313,9 @@ async function tryCandidates(
       cooldown_ms: cooldown === undefined ? undefined : cooldown.until - cooldown.since,
     }, 'attempt failed');
     last = result;
+    // A transport failure has no upstream headers to carry ours; should it be the last, the
+    // client still learns who was tried and how often.
+    if (result.captured === undefined) Object.assign(result.error.headers, ours);
     lastTarget = { provider: candidate.provider, credential: credentialId, model: candidate.model, counts: undefined };
     if (signal.aborted || !result.error.retryable) break;
   }
@@ -331,7 +359,13 @@ function finish(call: InboundCall, response: ServerResponse, runtime: ReturnType
     response.end(text);
     return;
   }
-  sendError(response, upstreamFailure(captured.status, Buffer.from(text)), call.format);
+  const error = upstreamFailure(captured.status, Buffer.from(text));
+  // Translated, the error keeps what a client acts on: the retry hint, and who answered.
+  for (const name of ['retry-after', 'retry-after-ms', 'x-cliproxy-provider', 'x-cliproxy-model', 'x-cliproxy-attempts']) {
+    const value = captured.headers[name];
+    if (typeof value === 'string') error.headers[name] = value;
+  }
+  sendError(response, error, call.format);
 }
 
 /** Client-key limits: admitted, waited for (bounded, `on_limit: wait`), or 429. */
@@ -402,15 +436,45 @@ function textLength(value: unknown, depth: number): number {
   return total;
 }
 
-type Plan = 'fast' | 'translate' | 'object' | `skip:${string}`;
+type Plan = 'fast' | 'translate' | 'kiro' | 'object' | `skip:${string}`;
 
 function planFor(call: InboundCall, candidate: Candidate): Plan {
   const entry = candidate.entry;
   if (entry.notServedYet !== undefined) return `skip:${entry.notServedYet}`;
   if (entry.http === undefined) return 'object';
+  if (entry.protocol === 'kiro') return 'kiro';
+  // A model with its own protocol (Copilot's /responses-only ones) takes only that one as is.
+  if (candidate.protocol !== undefined) return candidate.protocol === call.format ? 'fast' : 'translate';
   if (entry.http.settings.speaks.includes(call.format)) return 'fast';
-  if (entry.protocol === 'kiro') return `skip:the ${entry.protocol} protocol is not served yet`;
   return 'translate';
+}
+
+/** The format a candidate is spoken to in: its model's own, else its provider's. */
+function targetFormatOf(candidate: Candidate): WireFormat {
+  return candidate.protocol ?? (candidate.entry.protocol as WireFormat);
+}
+
+/** Who speaks last, and whether there are images: headers Copilot bills and routes by. */
+export function hintsOf(call: InboundCall, vision: boolean): { initiator: 'user' | 'agent'; vision: boolean } {
+  const body = call.body;
+  let agent = false;
+  const lastOf = (list: unknown): Record<string, unknown> | undefined => (Array.isArray(list) ? (list.at(-1) as Record<string, unknown> | undefined) : undefined);
+  if (call.format === 'openai-chat') {
+    const role = lastOf(body.messages)?.role;
+    agent = role === 'assistant' || role === 'tool';
+  } else if (call.format === 'anthropic') {
+    const last = lastOf(body.messages);
+    const content = last?.content;
+    agent = last?.role === 'assistant' || (Array.isArray(content) && content.length > 0 && content.every((block) => (block as { type?: unknown })?.type === 'tool_result'));
+  } else if (call.format === 'openai-responses') {
+    const last = lastOf(body.input);
+    agent = last?.type === 'function_call_output' || last?.role === 'assistant' || last?.type === 'function_call';
+  } else {
+    const last = lastOf(body.contents);
+    const parts = last?.parts;
+    agent = last?.role === 'model' || (Array.isArray(parts) && parts.some((part) => (part as Record<string, unknown>)?.functionResponse !== undefined));
+  }
+  return { initiator: agent ? 'agent' : 'user', vision };
 }
 
 function capture(status: number, headers: IncomingHttpHeaders, body: Buffer, format: WireFormat, ours: Record<string, string>): AttemptResult {
@@ -439,6 +503,7 @@ async function attemptFast(
     credential: candidate.credential,
     signal,
     clientHeaders: call.headers,
+    hints: call.hints,
   });
   if (upstream.status >= 400) {
     return capture(upstream.status, upstream.headers, await upstream.readAll().catch(() => Buffer.alloc(0)), call.format, ours);
@@ -464,7 +529,7 @@ async function attemptTranslated(
   keepAlive: KeepAlive | undefined,
 ): Promise<AttemptResult> {
   const http = candidate.entry.http as NonNullable<Candidate['entry']['http']>;
-  const targetFormat = candidate.entry.protocol as WireFormat;
+  const targetFormat = targetFormatOf(candidate);
   const source = ADAPTERS[call.format];
   const target = ADAPTERS[targetFormat];
   const ir = parsedRequest(call);
@@ -479,6 +544,7 @@ async function attemptTranslated(
     credential: candidate.credential,
     signal,
     clientHeaders: call.headers,
+    hints: call.hints,
   });
   if (upstream.status >= 400) {
     return capture(upstream.status, upstream.headers, await upstream.readAll().catch(() => Buffer.alloc(0)), targetFormat, ours);
@@ -496,6 +562,53 @@ async function attemptTranslated(
     return { kind: 'done', ok: true, usage: countsOf(parsed.usage) };
   }
   return streamTranslated(upstream, target.createStreamParser(), rendererFor(call, ir), response, ours, contentTypeFor(call));
+}
+
+/** Kiro: the IR rendered into its conversation state, its event stream parsed back. */
+async function attemptKiro(
+  call: InboundCall,
+  candidate: Candidate,
+  response: ServerResponse,
+  signal: AbortSignal,
+  ours: Record<string, string>,
+  images: ImageFetcher,
+  keepAlive: KeepAlive | undefined,
+): Promise<AttemptResult> {
+  const http = candidate.entry.http as NonNullable<Candidate['entry']['http']>;
+  const ir = parsedRequest(call);
+  // Kiro takes image bytes only.
+  const outgoing = call.inlined ??= await images.inline(ir, signal);
+  const credential = candidate.credential;
+  const authorization = credential?.oauth === true && http.settings.authorize !== undefined
+    ? await http.settings.authorize(credential, call.hints ?? { initiator: 'user', vision: false })
+    : undefined;
+  const body = renderKiroRequest({ ...outgoing, model: candidate.upstreamModel }, {
+    conversationId: randomUUID(),
+    modelId: kiroModelId(candidate.upstreamModel),
+    ...(authorization?.profileArn === undefined ? {} : { profileArn: authorization.profileArn }),
+  });
+  const upstream = await http.forward({
+    path: '/generateAssistantResponse',
+    body: Buffer.from(JSON.stringify(body)),
+    stream: false,
+    credential,
+    signal,
+    clientHeaders: {},
+    authorization,
+  });
+  if (upstream.status >= 400) {
+    const bytes = await upstream.readAll().catch(() => Buffer.alloc(0));
+    const error = kiroHttpError(upstream.status, upstream.headers, bytes);
+    return { kind: 'failed', error: new GatewayError(error.status, error.code, error.message, { retryable: shouldFailOver(error.status) || error.retryable, headers: error.headers }) };
+  }
+  keepAlive?.stop();
+  const options = { toolNames: kiroToolNames(outgoing), messageId: `msg_${randomUUID().replace(/-/g, '')}`, model: candidate.model };
+  if (!call.stream) {
+    const parsed = parseKiroResponse(await upstream.readAll(), options);
+    sendJson(response, 200, ADAPTERS[call.format].renderResponse(parsed, ir), ours);
+    return { kind: 'done', ok: true, usage: countsOf(parsed.usage) };
+  }
+  return streamTranslated(upstream, createKiroStreamParser(options), rendererFor(call, ir), response, ours, contentTypeFor(call));
 }
 
 function rendererFor(call: InboundCall, ir: IRRequest): StreamRenderer {

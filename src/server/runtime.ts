@@ -10,6 +10,7 @@ import type { CooldownBook } from '../routing/cooldowns.ts';
 import type { LimitBook } from '../routing/limits.ts';
 import type { StateStore } from '../state/types.ts';
 import type { GatewayMetrics } from './metrics.ts';
+import type { OAuthCredentials } from '../providers/oauth-credentials.ts';
 import type { Authenticator } from './auth.ts';
 import type { Logger } from './logger.ts';
 import type { ImageFetcher } from './inline-images.ts';
@@ -39,6 +40,8 @@ export interface GatewayContext {
   cooldowns: CooldownBook;
   limits: LimitBook;
   metrics: GatewayMetrics;
+  /** Copilot and Kiro credentials (token store, refresher, logins); absent when disabled. */
+  oauth: OAuthCredentials | undefined;
   clock: Clock;
   logger: Logger;
   /** Unix seconds, used as `created` for listed models. */

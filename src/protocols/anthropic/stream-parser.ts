@@ -8,6 +8,7 @@
  * Usage: `message_start` reports input, `message_delta` the cumulative output (and lately
  * input again); the delta is merged over the start so the usage event is always complete.
  * A tool_use block that never received input text gets `{}` so its arguments parse as JSON.
+ * A stream that ends before any stop reason ends with an IR error: it was cut short.
  */
 import type { StreamParser } from '../adapter.ts';
 import type { IRStreamEvent } from '../ir.ts';
@@ -31,6 +32,7 @@ export function createAnthropicStreamParser(): StreamParser {
   let nextIndex = 0;
   let startUsage: JsonRecord | undefined;
   let done = false;
+  let finished = false;
 
   function startBlock(wireIndex: number, block: JsonRecord, out: IRStreamEvent[]): void {
     const type = block['type'];
@@ -141,6 +143,7 @@ export function createAnthropicStreamParser(): StreamParser {
           const stopSequence = stringOrUndefined(delta['stop_sequence']);
           if (stopSequence !== undefined) finish.stopSequence = stopSequence;
           out.push(finish);
+          finished = true;
         }
         break;
       }
@@ -175,8 +178,13 @@ export function createAnthropicStreamParser(): StreamParser {
     end(): IRStreamEvent[] {
       const out: IRStreamEvent[] = [];
       handleEvents(decoder.end(), out);
-      // A cut-off stream still leaves every part closed; the missing finish tells the rest.
+      // A cut-off stream still leaves every part closed, and says it was cut: ending without
+      // a stop reason (no message_delta, no message_stop) is an error, not a complete answer.
       stopAll(out);
+      if (!done && !finished) {
+        out.push({ type: 'error', code: 'upstream_protocol_error', message: 'the Anthropic stream ended before message_stop' });
+        done = true;
+      }
       return out;
     },
   };

@@ -239,15 +239,42 @@ function pushContent(contents: GeminiContent[], role: 'user' | 'model', parts: G
   else contents.push({ role, parts });
 }
 
+/**
+ * Gemini pairs function responses with the calls of the model turn before them by position
+ * (they carry no ids), so a turn holding only responses is put in call order, whatever order
+ * the client of another format answered in (Anthropic and OpenAI match results by id, so
+ * their clients may send them in any order). A response keeps the media parts rendered right
+ * after it. A turn that mixes in other parts is left as it is.
+ */
+function inCallOrder(parts: GeminiPart[], order: WeakMap<GeminiPart, number>): GeminiPart[] {
+  const groups: Array<{ position: number; parts: GeminiPart[] }> = [];
+  for (const part of parts) {
+    const position = order.get(part);
+    if (position !== undefined) groups.push({ position, parts: [part] });
+    else if (groups.length > 0 && (part.inlineData !== undefined || part.fileData !== undefined)) groups[groups.length - 1]?.parts.push(part);
+    else return parts;
+  }
+  if (groups.length < 2) return parts;
+  return groups.sort((left, right) => left.position - right.position).flatMap((group) => group.parts);
+}
+
 function renderContents(request: GeminiIRRequest, options: RenderPartsOptions, sameFormat: boolean): GeminiContent[] {
   const contents: GeminiContent[] = [];
   const callNames = new Map<string, string>();
+  /** Call id → its position among the calls of its model turn. */
+  const callPositions = new Map<string, number>();
+  const responseOrder = new WeakMap<GeminiPart, number>();
+  // Counts on across assistant messages that merge into one model turn.
+  let nextPosition = 0;
   const needsSentinel = !sameFormat && /gemini-3/.test(request.model);
   request.messages.forEach((message, messageIndex) => {
     if (message.role === 'system' || message.role === 'developer') return;
     if (message.role === 'assistant') {
       for (const part of message.content) {
-        if (part.type === 'tool-call') callNames.set(part.id, part.name);
+        if (part.type !== 'tool-call') continue;
+        callNames.set(part.id, part.name);
+        callPositions.set(part.id, nextPosition);
+        nextPosition += 1;
       }
       const parts = renderGeminiParts(message.content, options);
       if (needsSentinel) {
@@ -275,11 +302,21 @@ function renderContents(request: GeminiIRRequest, options: RenderPartsOptions, s
       if (name === undefined || name === '') {
         throw invalidRequest(`messages[${messageIndex}].content[${partIndex}]`, `tool result ${JSON.stringify(part.toolCallId)} answers no earlier tool call, and Gemini needs the function name`);
       }
-      parts.push(...renderFunctionResponse(part, name, options));
+      const rendered = renderFunctionResponse(part, name, options);
+      const position = callPositions.get(part.toolCallId);
+      if (position !== undefined && rendered[0] !== undefined) responseOrder.set(rendered[0], position);
+      parts.push(...rendered);
     });
     flushPlain();
+    if (parts.length > 0) nextPosition = 0;
     pushContent(contents, 'user', parts);
   });
+  // A Gemini client's own order is kept: the round trip of a Gemini body is lossless.
+  if (!sameFormat) {
+    for (const content of contents) {
+      if (content.role === 'user') content.parts = inCallOrder(content.parts, responseOrder);
+    }
+  }
   return contents;
 }
 

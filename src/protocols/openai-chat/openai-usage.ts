@@ -22,6 +22,12 @@ export function parseOpenAIUsage(value: unknown): Usage | undefined {
   if (reasoning !== undefined) usage.reasoningTokens = reasoning;
   const total = numberOrUndefined(value['total_tokens']);
   if (total !== undefined) usage.totalTokens = total;
+  // xAI counts reasoning beside completion_tokens, not in it (total = prompt + completion +
+  // reasoning): add it, so output tokens include reasoning as everywhere else in the IR.
+  if (reasoning !== undefined && reasoning > 0 && total !== undefined && inputTokens !== undefined && outputTokens !== undefined
+    && total === inputTokens + outputTokens + reasoning) {
+    usage.outputTokens = outputTokens + reasoning;
+  }
   return usage;
 }
 

@@ -11,7 +11,8 @@
  *   or Mistral `thinking` content parts; refusals as `refusal` deltas.
  * - `data: {"error":{…}}` inside the stream becomes an IR error event.
  * Only choice 0 is followed. Usage is emitted whenever a chunk reports it; the finish event is
- * held until `[DONE]` (or the end of input) so it is always the last event.
+ * held until `[DONE]` (or the end of input) so it is always the last event. Input that ends
+ * with neither a finish_reason nor `[DONE]` was cut short and ends with an IR error.
  */
 import type { StreamParser } from '../adapter.ts';
 import type { IRStreamEvent } from '../ir.ts';
@@ -216,6 +217,13 @@ export function createOpenAIChatStreamParser(): StreamParser {
     end(): IRStreamEvent[] {
       const out: IRStreamEvent[] = [];
       handleEvents(decoder.end(), out);
+      if (!done && pendingFinish === undefined) {
+        // Neither a finish_reason nor [DONE]: the stream was cut short, which must not pass for complete.
+        flushToolsWithoutName(out);
+        closeOpen(out);
+        out.push({ type: 'error', code: 'upstream_protocol_error', message: 'the chat completion stream ended before a finish_reason or [DONE]' });
+        done = true;
+      }
       finishStream(out);
       return out;
     },

@@ -1,0 +1,4 @@
+import { MemoryState } from './memory.ts';
+import { stateContract } from './contract.test-helper.ts';
+
+stateContract('memory', async () => ({ state: new MemoryState() }));
