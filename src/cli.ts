@@ -9,6 +9,9 @@ import { buildConfig, ConfigError, locateConfig, readConfigFile } from './config
 import { buildProviders } from './providers/build.ts';
 import { UpstreamClient } from './providers/upstream-client.ts';
 import { startGateway } from './server/gateway.ts';
+import { OAuthCredentials } from './providers/oauth-credentials.ts';
+import { GatewayError } from './errors.ts';
+import { importKiroToken } from './auth/kiro-import.ts';
 
 const USAGE = `cliproxy — an LLM gateway
 
@@ -17,6 +20,10 @@ Usage:
   cliproxy providers [--config FILE]                              list the provider registry
   cliproxy models    [--config FILE] [--provider NAME]            list servable models
   cliproxy check     [--config FILE]                              validate the configuration
+  cliproxy login copilot [--config FILE]                          GitHub device login for Copilot
+  cliproxy login kiro [--method builder-id|idc] [--start-url URL] [--region R] [--config FILE]
+                                                                  AWS device login for Kiro
+  cliproxy import kiro [FILE] [--config FILE]                     import the Kiro IDE's token cache
 
 Options:
   -c, --config FILE   YAML configuration (default: $CLIPROXY_CONFIG, else ./cliproxy.yaml if present)
@@ -48,6 +55,9 @@ async function main(argv: string[]): Promise<number> {
       host: { type: 'string' },
       port: { type: 'string' },
       provider: { type: 'string' },
+      method: { type: 'string' },
+      'start-url': { type: 'string' },
+      region: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -114,6 +124,47 @@ async function main(argv: string[]): Promise<number> {
       printTable(['MODEL', 'PROVIDER', 'CAPABILITIES', 'CONTEXT'], rows);
       return 0;
     }
+    case 'login':
+    case 'import': {
+      const provider = positionals[1];
+      if (command === 'import' ? provider !== 'kiro' : provider !== 'copilot' && provider !== 'kiro') {
+        process.stderr.write(`${command} needs a provider: ${command === 'import' ? 'kiro' : 'copilot or kiro'}\n`);
+        return 2;
+      }
+      const method = values.method;
+      if (method !== undefined && method !== 'builder-id' && method !== 'idc') {
+        process.stderr.write('--method: builder-id or idc\n');
+        return 2;
+      }
+      const path = locateConfig(values.config, process.env);
+      const config = buildConfig(path === undefined ? {} : await readConfigFile(path), process.env, path);
+      const client = new UpstreamClient({ connectTimeoutMs: config.routing.timeouts.connectMs });
+      const oauth = await OAuthCredentials.open({ dataDir: config.dataDir, settings: config.oauth, client, watch: false });
+      try {
+        if (command === 'import') {
+          const credential = await importKiroToken({ file: positionals[2] });
+          const saved = await oauth.store.save(credential);
+          process.stdout.write(`Imported Kiro credential ${saved.id} (${saved.label}).\nSaved to ${oauth.store.pathOf(saved.id)}\n`);
+          return 0;
+        }
+        const ticket = await oauth.logins.startLogin(provider as 'copilot' | 'kiro', {
+          method,
+          startUrl: values['start-url'],
+          region: values.region,
+        });
+        process.stdout.write(`To sign in, open ${ticket.verification_uri_complete ?? ticket.verification_uri}\nand enter the code: ${ticket.user_code}\n(it expires at ${ticket.expires_at})\nWaiting…\n`);
+        const status = await oauth.logins.wait(ticket.login_id);
+        if (status.status === 'success') {
+          process.stdout.write(`Signed in as ${status.label}.\nSaved to ${oauth.store.pathOf(status.credential_id)}\n`);
+          return 0;
+        }
+        process.stderr.write(`Login failed: ${status.status === 'failed' ? status.reason : 'unknown outcome'}\n`);
+        return 1;
+      } finally {
+        oauth.close();
+        await client.close();
+      }
+    }
     default:
       process.stderr.write(`unknown command: ${command}\n\n${USAGE}`);
       return 2;
@@ -131,7 +182,8 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`${error instanceof ConfigError ? error.message : `cliproxy: ${(error as Error).stack ?? String(error)}`}\n`);
+    const known = error instanceof ConfigError || error instanceof GatewayError;
+    process.stderr.write(`${known ? `cliproxy: ${error.message}` : `cliproxy: ${(error as Error).stack ?? String(error)}`}\n`);
     process.exitCode = 1;
   },
 );

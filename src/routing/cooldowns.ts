@@ -7,7 +7,8 @@
  * - 401/402/403: `default_duration` (30 min).
  * - 404 (model not found for that credential): `not_found_duration` (3 h).
  * - 408/5xx, connection failures, timeouts: `error_duration` (1 min).
- * A success clears the candidate's cooldown and its strike count.
+ * A success clears the candidate's cooldown and its strike count; failures of attempts
+ * still in flight when a cooldown began add no strike (they are the same episode).
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { CooldownSettings } from '../config/schema.ts';
@@ -93,9 +94,13 @@ export class CooldownBook {
     if (!policy.enabled) return undefined;
     const key = cooldownKey(target.provider, target.credential, target.model);
     const now = this.now();
-    const strikes = (await this.state.strikes(key)) + 1;
+    const current = await this.active(key);
+    // Attempts already in flight when a concurrent one benched the candidate belong to the
+    // same episode: a burst of eight parallel 429s is one strike (1 s), not eight (128 s).
+    const strikes = current !== undefined ? current.strikes : (await this.state.strikes(key)) + 1;
     const decided = cooldownFor(failure, strikes, policy, now);
     if (decided === undefined) return undefined;
+    if (current !== undefined && current.until >= now + decided.durationMs) return current;
     const cooldown: Cooldown = {
       key,
       provider: target.provider,

@@ -15,6 +15,7 @@ import { messages, messagesCountTokens } from './routes/messages.ts';
 import { responses } from './routes/responses.ts';
 import { clearCooldownsRoute, listCooldownsRoute } from './routes/cooldowns.ts';
 import { exportUsageRoute, importUsageRoute, usageRoute } from './routes/usage.ts';
+import { deleteCredentialRoute, listCredentialsRoute, loginPageRoute, loginStatusRoute, startLoginRoute } from './routes/oauth.ts';
 import type { WireFormat } from '../protocols/ir.ts';
 import { capabilitiesRoute, getModelRoute, listModelsRoute } from './routes/models.ts';
 import {
@@ -117,6 +118,29 @@ async function dispatch(request: IncomingMessage, response: ServerResponse, cont
   if (path === '/v0/management/usage/import') {
     if (method !== 'POST') throw methodNotAllowed('POST');
     return importUsageRoute(request, response, context);
+  }
+  if (path.startsWith('/v0/oauth/')) {
+    if (method !== 'GET') throw methodNotAllowed('GET');
+    return loginPageRoute(request, response, context, path.slice('/v0/oauth/'.length));
+  }
+  if (path.startsWith('/v0/management/oauth/')) {
+    const [provider = '', action] = path.slice('/v0/management/oauth/'.length).split('/');
+    if (action === 'start') {
+      if (method !== 'POST') throw methodNotAllowed('POST');
+      return startLoginRoute(request, response, context, provider);
+    }
+    if (action === 'status') {
+      if (method !== 'GET') throw methodNotAllowed('GET');
+      return loginStatusRoute(request, response, context, provider, query);
+    }
+  }
+  if (path === '/v0/management/credentials') {
+    if (method !== 'GET') throw methodNotAllowed('GET');
+    return listCredentialsRoute(request, response, context);
+  }
+  if (path.startsWith('/v0/management/credentials/')) {
+    if (method !== 'DELETE') throw methodNotAllowed('DELETE');
+    return deleteCredentialRoute(request, response, context, decodeURIComponent(path.slice('/v0/management/credentials/'.length)));
   }
   if (path === '/v0/management/cooldowns') {
     if (method === 'GET') return listCooldownsRoute(request, response, context, query);

@@ -8,6 +8,7 @@ import { ResilientState } from './fallback.ts';
 import { createState } from './index.ts';
 import { MemoryState } from './memory.ts';
 import { RedisState } from './redis.ts';
+import { LocalState } from './sqlite.ts';
 import { deleteKeys, randomPrefix, RedisServer, redisServerInstalled, waitUntil } from './redis.test-helper.ts';
 import type { StateHealth, UsageRecord } from './types.ts';
 
@@ -24,6 +25,12 @@ async function resilient(url: string, keyPrefix: string, onChange?: (health: Sta
   const primary = new RedisState({ url, keyPrefix, commandTimeoutMs: 500, connectTimeoutMs: 500, offlineQueue: false });
   const options = { primary, fallback: new MemoryState(), probeIntervalMs: 100, ...(onChange === undefined ? {} : { onChange }) };
   return new ResilientState(options).start(startTimeoutMs);
+}
+
+/** As createState() builds it (LocalState fallback in `dataDir`), with a short start-up wait. */
+async function resilientOnLocal(url: string, keyPrefix: string, dataDir: string): Promise<ResilientState> {
+  const primary = new RedisState({ url, keyPrefix, commandTimeoutMs: 500, connectTimeoutMs: 500, offlineQueue: false });
+  return new ResilientState({ primary, fallback: new LocalState({ dataDir, fileName: 'cliproxy-fallback.db' }), probeIntervalMs: 100 }).start(300);
 }
 
 if (!redisServerInstalled()) {
@@ -154,6 +161,31 @@ if (!redisServerInstalled()) {
         server.thaw();
         await state.close();
         await deleteKeys(server.url, keyPrefix);
+      }
+    });
+
+    test('an instance restarted while Redis is down still has the tokens and cooldowns it saw', async () => {
+      const keyPrefix = randomPrefix();
+      const dataDir = await temporaryDirectory();
+      try {
+        const first = await createState({ driver: 'redis', dataDir, redisUrl: server.url, keyPrefix });
+        const cooldown = cooldownFixture({ key: 'openai|k5|gpt-4o', strikes: 2 });
+        await first.putDocument('oauth:codex#1', 'token-a');
+        await first.setCooldown(cooldown);
+        await first.close();
+        await server.stop();
+        const second = await resilientOnLocal(server.url, keyPrefix, dataDir);
+        try {
+          assert.equal(second.health().ok, false);
+          assert.equal(await second.getDocument('oauth:codex#1'), 'token-a');
+          assert.deepEqual(await second.getCooldown(cooldown.key), cooldown);
+        } finally {
+          await second.close();
+        }
+      } finally {
+        await server.resume();
+        await deleteKeys(server.url, keyPrefix);
+        await rm(dataDir, { recursive: true, force: true });
       }
     });
 

@@ -23,6 +23,11 @@
  *   Redis has everything recorded meanwhile. The journal lives in memory (at most
  *   `maxJournal` usage records; older ones are dropped from it, not from the local store),
  *   so a restart during an outage leaves that instance's outage usage only in its local file.
+ * - A command that timed out may still run in Redis later (a reservation, say), so a slow
+ *   Redis can count a few requests twice, never fewer; and token estimates reserved in Redis
+ *   before the outage are not corrected.
+ * Any failed command counts as Redis being unreachable, a reply error included: the call is
+ * served locally, and the next probe (PING) switches back if Redis answers.
  */
 import type { RedisState } from './redis.ts';
 import type { Cooldown, StateHealth, StateStore, UsageAggregate, UsageQuery, UsageRecord, WindowReservation } from './types.ts';
