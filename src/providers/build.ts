@@ -45,6 +45,8 @@ export interface BuildContext {
   client: UpstreamClient;
   /** The token store and refresher behind the OAuth providers (Copilot, Kiro). */
   oauth?: OAuthCredentials;
+  /** API keys added at run time, by provider name. */
+  addedKeys?: (provider: string) => Array<{ key: string; name?: string; weight?: number }>;
 }
 
 export async function buildProviders(config: GatewayConfig, context: BuildContext): Promise<BuiltProviders> {
@@ -63,7 +65,7 @@ export async function buildProviders(config: GatewayConfig, context: BuildContex
   for (const descriptor of BUILTIN_DESCRIPTORS) {
     const raw = config.providers[descriptor.name];
     if (raw?.module !== undefined || (raw?.type !== undefined && raw.type !== descriptor.name)) continue;
-    const settings = settingsFor(descriptor.name, withLiveCatalogue(descriptor, context.oauth), raw ?? {}, config, context.env, `providers.${descriptor.name}`, problems);
+    const settings = settingsFor(descriptor.name, withLiveCatalogue(descriptor, context.oauth), withAddedKeys(raw, descriptor.name, context), config, context.env, `providers.${descriptor.name}`, problems);
     if (descriptor.authType === 'oauth_device_flow' && context.oauth !== undefined && (raw?.api_keys ?? []).length === 0) {
       const oauth = context.oauth;
       const provider = descriptor.name as OAuthProvider;
@@ -97,12 +99,19 @@ export async function buildProviders(config: GatewayConfig, context: BuildContex
       problems.push({ path: `${path}.endpoint`, message: 'required for an openai_compatible provider' });
       continue;
     }
-    const settings = settingsFor(name, descriptor, raw, config, context.env, path, problems);
+    const settings = settingsFor(name, descriptor, withAddedKeys(raw, name, context), config, context.env, path, problems);
     add(httpEntry(settings, raw, OPENAI_COMPATIBLE_TYPES.has(type) ? 'custom' : 'builtin', context.client), enabledFor(raw, settings), path);
   }
 
   if (problems.length > 0) throw new ConfigError(problems, config.source);
   return { registry, entries };
+}
+
+/** Configured keys plus those added at run time (config order first). */
+function withAddedKeys(raw: RawProviderConfig | undefined, name: string, context: BuildContext): RawProviderConfig {
+  const added = context.addedKeys?.(name) ?? [];
+  if (added.length === 0) return raw ?? {};
+  return { ...(raw ?? {}), api_keys: [...(raw?.api_keys ?? []), ...added.map((item) => ({ key: item.key, name: item.name, weight: item.weight }))] };
 }
 
 /** Copilot's catalogue comes from its live `/models` once fetched. */

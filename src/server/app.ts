@@ -15,6 +15,8 @@ import { messages, messagesCountTokens } from './routes/messages.ts';
 import { responses } from './routes/responses.ts';
 import { clearCooldownsRoute, listCooldownsRoute } from './routes/cooldowns.ts';
 import { exportUsageRoute, importUsageRoute, usageRoute } from './routes/usage.ts';
+import { addKeyRoute, deleteKeyRoute, listKeysRoute } from './routes/api-keys.ts';
+import { dashboardRoute } from './routes/dashboard.ts';
 import { deleteCredentialRoute, listCredentialsRoute, loginPageRoute, loginStatusRoute, startLoginRoute } from './routes/oauth.ts';
 import type { WireFormat } from '../protocols/ir.ts';
 import { capabilitiesRoute, getModelRoute, listModelsRoute } from './routes/models.ts';
@@ -119,6 +121,10 @@ async function dispatch(request: IncomingMessage, response: ServerResponse, cont
     if (method !== 'POST') throw methodNotAllowed('POST');
     return importUsageRoute(request, response, context);
   }
+  if (path === '/dashboard' || path.startsWith('/dashboard/')) {
+    if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed('GET');
+    return dashboardRoute(request, response, context, path);
+  }
   if (path.startsWith('/v0/oauth/')) {
     if (method !== 'GET') throw methodNotAllowed('GET');
     return loginPageRoute(request, response, context, path.slice('/v0/oauth/'.length));
@@ -132,6 +138,18 @@ async function dispatch(request: IncomingMessage, response: ServerResponse, cont
     if (action === 'status') {
       if (method !== 'GET') throw methodNotAllowed('GET');
       return loginStatusRoute(request, response, context, provider, query);
+    }
+  }
+  if (path.startsWith('/v0/management/providers/')) {
+    const [provider = '', section, id, ...rest] = path.slice('/v0/management/providers/'.length).split('/').map(decodeURIComponent);
+    if (section === 'api-keys' && rest.length === 0) {
+      if (id === undefined || id === '') {
+        if (method === 'GET') return listKeysRoute(request, response, context, provider);
+        if (method === 'POST') return addKeyRoute(request, response, context, provider);
+        throw methodNotAllowed('GET, POST');
+      }
+      if (method !== 'DELETE') throw methodNotAllowed('DELETE');
+      return deleteKeyRoute(request, response, context, provider, id);
     }
   }
   if (path === '/v0/management/credentials') {

@@ -22,6 +22,7 @@ import { LimitBook } from '../routing/limits.ts';
 import { CooldownProber } from '../routing/prober.ts';
 import { GatewayMetrics } from './metrics.ts';
 import { OAuthCredentials } from '../providers/oauth-credentials.ts';
+import { KeyStore } from '../providers/key-store.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,6 +80,7 @@ interface Shared {
   env: Env;
   client: UpstreamClient;
   oauth: OAuthCredentials | undefined;
+  keys: KeyStore;
   overrides: ReadonlyMap<string, boolean>;
   cooldowns: CooldownBook;
   stats: StatsBook;
@@ -88,7 +90,12 @@ interface Shared {
 
 async function buildRuntime(config: GatewayConfig, shared: Shared): Promise<Runtime> {
   const { env, client, overrides } = shared;
-  const built = await buildProviders(config, { env, client, oauth: shared.oauth });
+  const built = await buildProviders(config, {
+    env,
+    client,
+    oauth: shared.oauth,
+    addedKeys: (provider) => shared.keys.list(provider).map((key) => ({ key: key.key, name: key.id, weight: key.weight })),
+  });
   for (const [name, enabled] of overrides) built.registry.setEnabled(name, enabled);
   const secrets = [
     ...[...built.entries.values()].flatMap((entry) => entry.credentials.map((credential) => credential.secret)),
@@ -150,7 +157,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   });
   const stats = new StatsBook(clock.now);
   const cooldowns = new CooldownBook(state, clock.now);
-  const shared: Shared = { env, client, oauth, overrides, cooldowns, stats, state, clock };
+  const keys = await KeyStore.open(dataDir);
+  const shared: Shared = { env, client, oauth, keys, overrides, cooldowns, stats, state, clock };
   let runtime = await buildRuntime(config, shared);
 
   const context: GatewayContext = {
@@ -161,6 +169,11 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     limits: new LimitBook(state, clock.now),
     metrics: new GatewayMetrics(() => state, clock.now),
     oauth,
+    keys,
+    rebuild: async () => {
+      rebuild();
+      await rebuilding;
+    },
     clock,
     logger,
     startedAt: Math.floor(clock.now() / 1000),

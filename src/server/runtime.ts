@@ -11,6 +11,7 @@ import type { LimitBook } from '../routing/limits.ts';
 import type { StateStore } from '../state/types.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import type { OAuthCredentials } from '../providers/oauth-credentials.ts';
+import type { KeyStore } from '../providers/key-store.ts';
 import type { Authenticator } from './auth.ts';
 import type { Logger } from './logger.ts';
 import type { ImageFetcher } from './inline-images.ts';
@@ -42,6 +43,10 @@ export interface GatewayContext {
   metrics: GatewayMetrics;
   /** Copilot and Kiro credentials (token store, refresher, logins); absent when disabled. */
   oauth: OAuthCredentials | undefined;
+  /** API keys added at run time. */
+  keys: KeyStore;
+  /** Rebuilds the runtime from the current config (after credentials change). */
+  rebuild(): Promise<void>;
   clock: Clock;
   logger: Logger;
   /** Unix seconds, used as `created` for listed models. */

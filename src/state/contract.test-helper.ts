@@ -134,6 +134,7 @@ export function stateContract(name: string, open: () => Promise<ContractSubject>
       // Once `ending` is over it is no longer listed, but its strike count outlives it.
       const later = await state.listCooldowns(now + 5 * MINUTE);
       assert.deepEqual(later, [live]);
+      assert.equal(await state.getCooldown(ending.key), undefined);
       assert.equal(await state.strikes(ending.key), 1);
       // A newer cooldown for the same key replaces the old one.
       const renewed = { ...live, until: now + 20 * MINUTE, strikes: 4 };

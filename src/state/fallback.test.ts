@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { cooldownFixture, stateContract, usageFixture } from './contract.test-helper.ts';
 import { ResilientState } from './fallback.ts';
-import { createState } from './index.ts';
+import { createState, FALLBACK_DB_FILE } from './index.ts';
 import { MemoryState } from './memory.ts';
 import { RedisState } from './redis.ts';
 import { LocalState } from './sqlite.ts';
@@ -30,7 +30,7 @@ async function resilient(url: string, keyPrefix: string, onChange?: (health: Sta
 /** As createState() builds it (LocalState fallback in `dataDir`), with a short start-up wait. */
 async function resilientOnLocal(url: string, keyPrefix: string, dataDir: string): Promise<ResilientState> {
   const primary = new RedisState({ url, keyPrefix, commandTimeoutMs: 500, connectTimeoutMs: 500, offlineQueue: false });
-  return new ResilientState({ primary, fallback: new LocalState({ dataDir, fileName: 'cliproxy-fallback.db' }), probeIntervalMs: 100 }).start(300);
+  return new ResilientState({ primary, fallback: new LocalState({ dataDir, fileName: FALLBACK_DB_FILE }), probeIntervalMs: 100 }).start(300);
 }
 
 if (!redisServerInstalled()) {

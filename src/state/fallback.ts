@@ -52,7 +52,7 @@ export interface ResilientStateOptions {
   onChange?: (health: StateHealth) => void;
   /** How often to try Redis again while serving locally; default 1000 ms. */
   probeIntervalMs?: number;
-  /** Usage records kept for resynchronisation; default 100 000. */
+  /** Usage records (and, separately, other writes) kept for resynchronisation; default 100 000. */
   maxJournal?: number;
   now?: () => number;
 }
@@ -143,6 +143,7 @@ export class ResilientState implements StateStore {
 
   private record(entry: JournalEntry): void {
     this.journal.push(entry);
+    if (this.journal.length > this.maxJournal) this.journal.shift();
   }
 
   /** Replays what was written locally into Redis, then switches back. One run at a time. */

@@ -25,6 +25,9 @@ export interface StateSettings {
   onChange?: (health: StateHealth) => void;
 }
 
+/** The fallback's file under `data_dir`, apart from the `local` driver's `cliproxy.db`. */
+export const FALLBACK_DB_FILE = 'cliproxy-fallback.db';
+
 /** The timings the Redis driver runs with behind its fallback. */
 export const REDIS_TIMINGS = {
   /** A command without an answer after this long counts as Redis being unreachable. */
@@ -58,7 +61,7 @@ export async function createState(settings: StateSettings): Promise<StateStore> 
         connectTimeoutMs: REDIS_TIMINGS.connectTimeoutMs,
         offlineQueue: false,
       });
-      const fallback = new LocalState({ dataDir: settings.dataDir, fileName: 'cliproxy-fallback.db' });
+      const fallback = new LocalState({ dataDir: settings.dataDir, fileName: FALLBACK_DB_FILE });
       const options = { primary, fallback, probeIntervalMs: REDIS_TIMINGS.probeIntervalMs, ...(settings.onChange === undefined ? {} : { onChange: settings.onChange }) };
       return new ResilientState(options).start(REDIS_TIMINGS.startTimeoutMs);
     }

@@ -6,7 +6,7 @@
  * Keys, under a configurable prefix (default `cliproxy:`):
  * - `cd:<key>` hash: one cooldown, expiring (PEXPIREAT) when it ends; `cooldowns` zset
  *   indexes them by end time for listing and filtered clearing; `strikes:<key>` counter.
- * - `win:<key>` zset (member = reservation id, score = time) and `win:<key>:amounts` hash
+ * - `win:<key>` zset (member = reservation id, score = time) and `wamt:<key>` hash
  *   (id → amount, plus `_total`): a sliding window; one script prunes, checks and adds, so
  *   concurrent reservations from many instances never overshoot a limit.
  * - `ctr:<key>`: round-robin cursors (INCR).
@@ -137,6 +137,7 @@ return tostring(prune(KEYS[1], KEYS[2], tonumber(ARGV[2]) - tonumber(ARGV[1])))
 
 /** KEYS: amounts hash. ARGV: id, amount. */
 const ADJUST = new Script(`
+if ARGV[1] == '_total' then return 0 end
 local old = redis.call('HGET', KEYS[1], ARGV[1])
 if not old then return 0 end
 local total = tonumber(redis.call('HGET', KEYS[1], '_total') or '0') + tonumber(ARGV[2]) - tonumber(old)
@@ -318,6 +319,12 @@ function pairsToRecord(pairs: unknown): Record<string, string> {
   return out;
 }
 
+/** MULTI reports a failed command in its results rather than by rejecting. */
+function throwFirstError(results: Array<[Error | null, unknown]> | null): void {
+  if (results === null) throw new Error('redis transaction aborted');
+  for (const [error] of results) if (error !== null) throw error;
+}
+
 /** Where a URL points, without its credentials (for health and logs). */
 export function describeRedisUrl(url: string): string {
   try {
@@ -424,7 +431,8 @@ export class RedisState implements StateStore {
       .pexpireat(hash, Math.ceil(cooldown.until))
       .zadd(`${this.prefix}cooldowns`, cooldown.until, cooldown.key)
       .set(this.key('strikes', cooldown.key), cooldown.strikes)
-      .exec();
+      .exec()
+      .then(throwFirstError);
   }
 
   async clearCooldowns(filter: { key?: string; provider?: string; credential?: string; model?: string } = {}): Promise<number> {
@@ -452,22 +460,25 @@ export class RedisState implements StateStore {
     await this.client.del(this.key('strikes', key));
   }
 
+  /** A window's two keys: entries by time, and their amounts. */
+  private windowKeys(key: string): [string, string] {
+    return [this.key('win', key), this.key('wamt', key)];
+  }
+
   async reserve(key: string, limit: number, windowMs: number, amount: number, now: number): Promise<WindowReservation> {
-    const zset = this.key('win', key);
     const id = randomUUID();
-    const reply = await RESERVE.run(this.client, [zset, `${zset}:amounts`], [now, windowMs, limit, amount, id]);
+    const reply = await RESERVE.run(this.client, this.windowKeys(key), [now, windowMs, limit, amount, id]);
     const [allowed, used, retryAfterMs] = Array.isArray(reply) ? reply : [0, 0, windowMs];
     const ok = Number(allowed) === 1;
     return { allowed: ok, used: Number(used), retryAfterMs: Number(retryAfterMs), id: ok ? id : undefined };
   }
 
   async adjust(key: string, id: string, amount: number): Promise<void> {
-    await ADJUST.run(this.client, [`${this.key('win', key)}:amounts`], [id, amount]);
+    await ADJUST.run(this.client, [this.windowKeys(key)[1]], [id, amount]);
   }
 
   async windowUsage(key: string, windowMs: number, now: number): Promise<number> {
-    const zset = this.key('win', key);
-    return Number(await WINDOW_USAGE.run(this.client, [zset, `${zset}:amounts`], [windowMs, now]));
+    return Number(await WINDOW_USAGE.run(this.client, this.windowKeys(key), [windowMs, now]));
   }
 
   increment(key: string): Promise<number> {
