@@ -89,7 +89,11 @@ export function buildConfig(raw: unknown, env: Env, source?: string): GatewayCon
       source,
     );
   }
-  return applyDefaults(parsed.data, env, source);
+  const config = applyDefaults(parsed.data, env, source);
+  if (config.state.driver === 'redis' && config.state.redisUrl === undefined) {
+    throw new ConfigError([{ path: 'state.redis_url', message: 'required when state.driver is redis' }], source);
+  }
+  return config;
 }
 
 function applyDefaults(data: RawConfig, env: Env, source: string | undefined): GatewayConfig {

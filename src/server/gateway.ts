@@ -26,7 +26,7 @@ import { KeyStore } from '../providers/key-store.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemoryState } from '../state/memory.ts';
+import { createState } from '../state/index.ts';
 import type { StateStore } from '../state/types.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -64,6 +64,11 @@ export interface RunningGateway {
 
 function hasDataDir(raw: unknown): boolean {
   return raw !== null && typeof raw === 'object' && 'data_dir' in raw;
+}
+
+function hasStateDriver(raw: unknown): boolean {
+  const state = raw !== null && typeof raw === 'object' ? (raw as { state?: unknown }).state : undefined;
+  return state !== null && typeof state === 'object' && ('driver' in state || 'redis_url' in state);
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
@@ -139,7 +144,17 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const client = new UpstreamClient({ connectTimeoutMs: config.routing.timeouts.connectMs });
   const overrides = new Map<string, boolean>();
   const clock: Clock = options.clock ?? { now: Date.now, sleep: (ms) => sleep(ms), random: Math.random };
-  const state: StateStore = options.state ?? new MemoryState();
+  const explicitDriver = inline && hasStateDriver(options.config);
+  const state: StateStore = options.state ?? await createState({
+    driver: inline && !explicitDriver ? 'memory' : config.state.driver,
+    dataDir,
+    redisUrl: config.state.redisUrl,
+    keyPrefix: config.state.keyPrefix,
+    onChange: (health) => {
+      if (health.ok) logger.info({ state: health }, 'state driver healthy');
+      else logger.warn({ state: health }, 'state driver degraded');
+    },
+  });
   const oauth = options.oauth === false ? undefined : options.oauth ?? await OAuthCredentials.open({
     dataDir,
     settings: config.oauth,
