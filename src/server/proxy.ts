@@ -237,7 +237,7 @@ async function tryCandidates(
       'x-cliproxy-model': candidate.upstreamModel,
       'x-cliproxy-attempts': String(attempts),
     };
-    let result: AttemptResult = { kind: 'failed', error: new GatewayError(502, 'upstream_error', 'not attempted') };
+    let result: AttemptResult | undefined;
     // An OAuth credential answered 401: refresh it once and try it again before moving on.
     for (let tries = 0; tries < 2; tries++) {
       try {
@@ -255,6 +255,7 @@ async function tryCandidates(
         break;
       }
     }
+    if (result === undefined) continue;
     const latency = performance.now() - started;
     context.metrics.upstreamAttempt(candidate.provider, latency);
     const policy = policyFrom(candidate.entry.cooldown, routing.maxCooldownMs);
