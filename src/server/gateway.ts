@@ -24,6 +24,7 @@ import { GatewayMetrics } from './metrics.ts';
 import { OAuthCredentials } from '../providers/oauth-credentials.ts';
 import { KeyStore } from '../providers/key-store.ts';
 import { mkdtempSync } from 'node:fs';
+import { chmod, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createState } from '../state/index.ts';
@@ -144,6 +145,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const client = new UpstreamClient({ connectTimeoutMs: config.routing.timeouts.connectMs });
   const overrides = new Map<string, boolean>();
   const clock: Clock = options.clock ?? { now: Date.now, sleep: (ms) => sleep(ms), random: Math.random };
+  // The data folder holds credentials and usage: readable by the gateway's user only.
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const explicitDriver = inline && hasStateDriver(options.config);
   const state: StateStore = options.state ?? await createState({
     driver: inline && !explicitDriver ? 'memory' : config.state.driver,
@@ -155,6 +158,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       else logger.warn({ state: health }, 'state driver degraded');
     },
   });
+  for (const file of ['cliproxy.db', 'cliproxy.db-wal', 'cliproxy.db-shm', 'cliproxy-fallback.db']) {
+    await chmod(join(dataDir, file), 0o600).catch(() => undefined);
+  }
   const oauth = options.oauth === false ? undefined : options.oauth ?? await OAuthCredentials.open({
     dataDir,
     settings: config.oauth,
