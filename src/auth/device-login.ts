@@ -56,6 +56,10 @@ export interface DeviceLoginOptions {
   now?: () => number;
   /** How long a finished login's outcome stays readable. Default 15 minutes. */
   retentionMs?: number;
+  /** Kiro's region when a login names none (config `oauth.kiro_region`). Default `us-east-1`. */
+  kiroRegion?: string;
+  /** The Identity Center start URL when an `idc` login names none (config `oauth.kiro_start_url`). */
+  kiroStartUrl?: string;
 }
 
 interface LoginEntry {
@@ -73,6 +77,8 @@ export class DeviceLogin {
   private readonly oidc: AwsSsoOidc | undefined;
   private readonly now: () => number;
   private readonly retentionMs: number;
+  private readonly kiroRegion: string;
+  private readonly kiroStartUrl: string | undefined;
   private readonly logins = new Map<string, LoginEntry>();
 
   constructor(options: DeviceLoginOptions) {
@@ -82,6 +88,8 @@ export class DeviceLogin {
     this.oidc = options.oidc;
     this.now = options.now ?? Date.now;
     this.retentionMs = options.retentionMs ?? 15 * 60_000;
+    this.kiroRegion = options.kiroRegion ?? DEFAULT_KIRO_REGION;
+    this.kiroStartUrl = options.kiroStartUrl;
   }
 
   /** Starts a login; resolves once the user code is known, with the poll running on. */
@@ -134,9 +142,9 @@ export class DeviceLogin {
     const oidc = this.require(this.oidc, 'kiro');
     const method = options.method ?? 'builder-id';
     if (method !== 'builder-id' && method !== 'idc') throw new GatewayError(400, 'invalid_request', 'the Kiro login method is builder-id or idc', { param: 'method' });
-    const region = options.region ?? DEFAULT_KIRO_REGION;
+    const region = options.region ?? this.kiroRegion;
     if (!isAwsRegion(region)) throw new GatewayError(400, 'invalid_request', `"${region}" is not an AWS region`, { param: 'region' });
-    const startUrl = method === 'builder-id' ? BUILDER_ID_START_URL : checkStartUrl(options.startUrl);
+    const startUrl = method === 'builder-id' ? BUILDER_ID_START_URL : checkStartUrl(options.startUrl ?? this.kiroStartUrl);
 
     const registration = await oidc.ensureRegistration(this.storedRegistration(region, startUrl), region);
     const authorization = await oidc.startDeviceAuthorization(registration, startUrl, region);

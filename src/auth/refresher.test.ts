@@ -127,6 +127,28 @@ test('twenty concurrent requests (and five more while it runs) cause exactly one
   assert.equal(server.hits('POST /token').length, 1);
 });
 
+test('a quota saved while a refresh is on its way survives the refresh, and the refreshed token survives the quota', async (context) => {
+  let release: () => void = () => undefined;
+  let arrive: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => { release = resolve; });
+  const arrived = new Promise<void>((resolve) => { arrive = resolve; });
+  const { clock, store, refresher, cleanup } = await setup(async () => {
+    arrive();
+    await gate;
+    return { json: { accessToken: 'access-1', refreshToken: 'refresh-1', expiresIn: 3600 } };
+  });
+  context.after(cleanup);
+  await store.save(kiroCredential(clock, { expires_at: new Date(clock.time + MINUTE).toISOString() }));
+  const refreshed = refresher.getAccessToken('kiro-1');
+  await arrived;
+  await store.update('kiro-1', (current) => ({ ...current, quota: { limit: 50, used: 8, remaining: 42 } }));
+  release();
+  assert.equal(await refreshed, 'access-1');
+  const stored = store.get('kiro-1') as KiroCredential;
+  assert.deepEqual(stored.quota, { limit: 50, used: 8, remaining: 42 }, 'the quota is kept');
+  assert.deepEqual([stored.access_token, stored.refresh_token], ['access-1', 'refresh-1']);
+});
+
 test('a refused refresh marks the credential invalid with the reason, and callers get credential_invalid', async (context) => {
   const { clock, server, store, refresher, cleanup } = await setup({ status: 400, json: { error: 'invalid_grant', error_description: 'Refresh token has expired' } });
   context.after(cleanup);

@@ -24,6 +24,8 @@ export interface CredentialRenewer {
 export interface CredentialSource {
   get(id: string): Credential | undefined;
   save(credential: Credential): Promise<Credential>;
+  /** Changes the latest stored version in turn with other writes (`TokenStore.update`). */
+  update?(id: string, change: (current: Credential) => Credential): Promise<Credential | undefined>;
 }
 
 export type ReleaseLock = () => void | Promise<void>;
@@ -113,8 +115,13 @@ export class TokenRefresher {
       } catch (error) {
         return await this.failed(current, renewer, toGatewayError(error), force);
       }
-      const { status_reason: _dropped, ...rest } = renewed;
-      const saved = await this.store.save({ ...rest, status: 'active' } as Credential);
+      // Only what the renewal changed is written over the latest record: a quota saved
+      // while the refresh was on the way must not be put back to what it was.
+      const changes = changedFields(current, renewed);
+      const saved = await this.write(id, current, (latest) => {
+        const { status_reason: _dropped, ...rest } = { ...latest, ...changes } as Credential;
+        return { ...rest, status: 'active' } as Credential;
+      });
       const fresh = renewer.accessToken(saved);
       if (fresh === undefined) throw new GatewayError(502, 'upstream_protocol_error', `refreshing credential ${id} gave no access token`);
       return { accessToken: fresh, credential: saved };
@@ -131,8 +138,15 @@ export class TokenRefresher {
       throw error;
     }
     const reason = `refresh failed: ${error.message}`;
-    await this.store.save({ ...current, status: 'invalid', status_reason: reason });
+    await this.write(current.id, current, (latest) => ({ ...latest, status: 'invalid', status_reason: reason }));
     throw credentialInvalid(current.id, reason, error);
+  }
+
+  private async write(id: string, read: Credential, change: (latest: Credential) => Credential): Promise<Credential> {
+    if (this.store.update === undefined) return this.store.save(change(read));
+    const saved = await this.store.update(id, change);
+    if (saved === undefined) throw new GatewayError(503, 'no_credentials', `credential ${id} was removed while it was being refreshed`, { retryable: true, details: { credential_id: id } });
+    return saved;
   }
 
   private lookup(id: string): Credential {
@@ -161,4 +175,10 @@ export function credentialInvalid(id: string, reason: string, cause?: unknown): 
     ...(cause === undefined ? {} : { cause }),
     details: { auth_error: 'credential_invalid', credential_id: id, reason },
   });
+}
+
+/** The fields `after` sets differently from `before`. */
+function changedFields(before: Credential, after: Credential): Partial<Credential> {
+  const previous = before as unknown as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(after).filter(([key, value]) => JSON.stringify(value) !== JSON.stringify(previous[key]))) as Partial<Credential>;
 }

@@ -98,23 +98,39 @@ export class TokenStore extends EventEmitter<TokenStoreEvents> {
    * returns the record as stored.
    */
   save(credential: Credential): Promise<Credential> {
+    return this.serially(() => this.write(credential));
+  }
+
+  /**
+   * Changes a stored credential from its latest version, in turn with every other write,
+   * so that writers working on the same record (a token refresh, a quota update) never
+   * put back fields the other has just changed. Resolves undefined when there is no such
+   * credential (any more).
+   */
+  update(id: string, change: (current: Credential) => Credential): Promise<Credential | undefined> {
     return this.serially(async () => {
-      const previous = this.credentials.get(credential.id);
-      const stamped = {
-        ...credential,
-        created_at: previous?.credential.created_at ?? credential.created_at,
-        updated_at: isoTime(this.now()),
-      } as Credential;
-      const checked = parseCredential(stamped);
-      if (!checked.ok) {
-        throw new GatewayError(500, 'internal_error', `refusing to store malformed credential: ${checked.reason}`);
-      }
-      const text = `${JSON.stringify(stamped, null, 2)}\n`;
-      await this.writeAtomically(this.fileOf(credential.id), text);
-      this.credentials.set(credential.id, { credential: stamped, text });
-      this.announce({ added: previous === undefined ? [credential.id] : [], updated: previous === undefined ? [] : [credential.id], removed: [] });
-      return stamped;
+      const current = this.credentials.get(id)?.credential;
+      return current === undefined ? undefined : this.write(change(current));
     });
+  }
+
+  /** One write; callers hold the turn (`serially`). */
+  private async write(credential: Credential): Promise<Credential> {
+    const previous = this.credentials.get(credential.id);
+    const stamped = {
+      ...credential,
+      created_at: previous?.credential.created_at ?? credential.created_at,
+      updated_at: isoTime(this.now()),
+    } as Credential;
+    const checked = parseCredential(stamped);
+    if (!checked.ok) {
+      throw new GatewayError(500, 'internal_error', `refusing to store malformed credential: ${checked.reason}`);
+    }
+    const text = `${JSON.stringify(stamped, null, 2)}\n`;
+    await this.writeAtomically(this.fileOf(credential.id), text);
+    this.credentials.set(credential.id, { credential: stamped, text });
+    this.announce({ added: previous === undefined ? [credential.id] : [], updated: previous === undefined ? [] : [credential.id], removed: [] });
+    return stamped;
   }
 
   /** Removes a credential; false when there was none. */

@@ -1,4 +1,5 @@
 /** Credentials from config entries and environment variables, with secret-free ids. */
+import { createHash } from 'node:crypto';
 import type { RawCredential } from '../config/schema.ts';
 import type { Credential } from './types.ts';
 
@@ -20,6 +21,7 @@ export function makeCredentials(provider: string, entries: RawCredential[]): Cre
       provider,
       secret,
       masked: maskSecret(secret),
+      fingerprint: createHash('sha256').update(secret).digest('hex').slice(0, 12),
       weight: typeof entry === 'string' ? 1 : entry.weight ?? 1,
       ...(typeof entry === 'string' || entry.limits === undefined ? {} : { limits: entry.limits }),
     });

@@ -71,6 +71,9 @@ export class OAuthCredentials extends EventEmitter {
   private copilotModels: CopilotModel[] = [];
   private modelsFetchedAt = 0;
   private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  /** Set once background work runs (`startBackground`). */
+  private onBackgroundError: ((error: unknown) => void) | undefined;
 
   private constructor(store: TokenStore, options: OAuthCredentialsOptions) {
     super();
@@ -98,8 +101,21 @@ export class OAuthCredentials extends EventEmitter {
       userUrl: settings.github_user_url,
       now: options.now,
     });
-    this.logins = new DeviceLogin({ store, github, copilotTokens: this.copilotTokens, oidc, now: options.now });
-    store.on('change', () => this.emit('change'));
+    this.logins = new DeviceLogin({
+      store,
+      github,
+      copilotTokens: this.copilotTokens,
+      oidc,
+      now: options.now,
+      kiroRegion: settings.kiro_region,
+      kiroStartUrl: settings.kiro_start_url,
+    });
+    // After close, a write still on its way (a quota, a refresh) must not rebuild a gateway that is shutting down.
+    store.on('change', (change) => {
+      if (this.closed) return;
+      this.emit('change');
+      if (change.added.length > 0) this.welcome(change.added);
+    });
   }
 
   static async open(options: OAuthCredentialsOptions): Promise<OAuthCredentials> {
@@ -109,6 +125,7 @@ export class OAuthCredentials extends EventEmitter {
 
   /** Starts quota and model refreshes in the background. */
   startBackground(onError: (error: unknown) => void): void {
+    this.onBackgroundError = onError;
     const tick = (): void => {
       this.refreshQuotas().catch(onError);
       if (Date.now() - this.modelsFetchedAt > MODELS_INTERVAL_MS) this.refreshCopilotModels().catch(onError);
@@ -118,7 +135,19 @@ export class OAuthCredentials extends EventEmitter {
     this.timer.unref();
   }
 
+  /**
+   * A credential added while running (a login, a file dropped in) gets its quota now, and
+   * Copilot's live catalogue is fetched when there is none yet, rather than at the next tick.
+   */
+  private welcome(ids: string[]): void {
+    const onError = this.onBackgroundError;
+    if (onError === undefined) return;
+    this.refreshQuotas(ids).catch(onError);
+    if (this.copilotModels.length === 0 && ids.some((id) => this.store.get(id)?.provider === 'copilot')) this.refreshCopilotModels().catch(onError);
+  }
+
   close(): void {
+    this.closed = true;
     if (this.timer !== undefined) clearInterval(this.timer);
     this.logins.close();
     this.store.close();
@@ -128,7 +157,7 @@ export class OAuthCredentials extends EventEmitter {
   credentialsFor(provider: OAuthProvider): Credential[] {
     return this.store.list()
       .filter((credential) => credential.provider === provider && credential.status === 'active' && !exhausted(credential.quota))
-      .map((credential) => ({ id: credential.id, provider, secret: '', masked: credential.label, weight: 1, oauth: true }));
+      .map((credential) => ({ id: credential.id, provider, secret: '', masked: credential.label, fingerprint: credential.id, weight: 1, oauth: true }));
   }
 
   /** Every stored credential of a provider, for management views (no tokens). */
@@ -175,16 +204,16 @@ export class OAuthCredentials extends EventEmitter {
     await this.refresher.refresh(credentialId);
   }
 
-  /** Quota per credential, in the seed's shape, saved into the store (Copilot and Kiro). */
-  async refreshQuotas(): Promise<void> {
+  /** Quota per credential (all, or those of `ids`), in the seed's shape, saved into the store (Copilot and Kiro). */
+  async refreshQuotas(ids?: string[]): Promise<void> {
     for (const credential of this.store.list()) {
-      if (credential.status !== 'active') continue;
+      if (credential.status !== 'active' || (ids !== undefined && !ids.includes(credential.id))) continue;
       let quota: CredentialQuota | undefined;
       if (credential.provider === 'copilot') quota = await this.copilotQuota.fetchQuota(credential).catch(() => undefined);
       else quota = await this.kiroQuota(credential.id).catch(() => undefined);
       if (quota === undefined || JSON.stringify(quota) === JSON.stringify(credential.quota)) continue;
-      const current = this.store.get(credential.id);
-      if (current !== undefined) await this.store.save({ ...current, quota } as StoredCredential);
+      // On the latest record: a token refreshed meanwhile must not be put back.
+      await this.store.update(credential.id, (current) => ({ ...current, quota }) as StoredCredential);
     }
   }
 

@@ -46,6 +46,8 @@ export interface Credential {
   secret: string;
   /** A masked tail for display (`…a1b2`). */
   masked: string;
+  /** Identifies the secret itself (a hash prefix; the id for OAuth): cooldowns and limit windows follow it, not the position. */
+  fingerprint: string;
   weight: number;
   /** Limits of this credential alone (besides its provider's). */
   limits?: Limits;

@@ -74,6 +74,28 @@ export class UpstreamResponse {
     });
   }
 
+  /**
+   * Resolves true once the first body bytes (or the end, or a failure) are in, false if
+   * none came within `ms`. A streaming upstream can send its status line at once and then
+   * nothing: waiting for real bytes before committing lets the router still fail over.
+   */
+  waitForData(ms: number): Promise<boolean> {
+    if ((this.buffered?.length ?? 1) > 0 || this.finished || this.failure !== undefined) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.onData = undefined;
+        resolve(false);
+      }, ms);
+      this.onData = () => {
+        clearTimeout(timer);
+        this.onData = undefined;
+        resolve(true);
+      };
+    });
+  }
+
+  private onData: (() => void) | undefined;
+
   /** Drops the rest of the body and frees the connection's slot. */
   abort(): void {
     if (!this.finished && this.failure === undefined && !this.controller.aborted) {
@@ -85,18 +107,21 @@ export class UpstreamResponse {
   push(chunk: Buffer): void {
     if (this.sink === undefined) this.buffered?.push(chunk);
     else this.deliver(chunk);
+    this.onData?.();
   }
 
   /** @internal */
   finish(): void {
     this.finished = true;
     this.sink?.end();
+    this.onData?.();
   }
 
   /** @internal */
   fail(error: GatewayError): void {
     this.failure = error;
     this.sink?.fail(error);
+    this.onData?.();
   }
 
   private deliver(chunk: Buffer): void {

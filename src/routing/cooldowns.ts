@@ -90,9 +90,14 @@ export class CooldownBook {
     return cooldown !== undefined && cooldown.until > this.now() ? cooldown : undefined;
   }
 
-  async recordFailure(target: { provider: string; credential: string; model: string }, failure: Failure, policy: CooldownPolicy): Promise<Cooldown | undefined> {
+  /**
+   * `target.key` overrides the key made from provider, credential id and model: routing
+   * keys cooldowns by the credential's fingerprint too, so that a key removed from the
+   * config does not hand its cooldown to the key that takes its position.
+   */
+  async recordFailure(target: { provider: string; credential: string; model: string; key?: string }, failure: Failure, policy: CooldownPolicy): Promise<Cooldown | undefined> {
     if (!policy.enabled) return undefined;
-    const key = cooldownKey(target.provider, target.credential, target.model);
+    const key = target.key ?? cooldownKey(target.provider, target.credential, target.model);
     const now = this.now();
     const current = await this.active(key);
     // Attempts already in flight when a concurrent one benched the candidate belong to the

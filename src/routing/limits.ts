@@ -12,8 +12,10 @@ const MINUTE = 60_000;
 const DAY = 86_400_000;
 
 export interface LimitScope {
-  /** `provider:openai`, `credential:openai#1`, `client:team`. */
+  /** `provider:openai`, `credential:openai|<fingerprint>`, `client:team`. */
   key: string;
+  /** How errors name it (`credential:openai|team`); defaults to the key. */
+  label?: string;
   limits: Limits | undefined;
 }
 
@@ -61,7 +63,7 @@ export class LimitBook {
         const reservation = await this.state.reserve(key, window.limit, window.windowMs, window.amount, now);
         if (!reservation.allowed) {
           await this.release(held);
-          return { ok: false, retryAfterMs: reservation.retryAfterMs, limit: `${scope.key} ${window.name}`, held: [] };
+          return { ok: false, retryAfterMs: reservation.retryAfterMs, limit: `${scope.label ?? scope.key} ${window.name}`, held: [] };
         }
         if (reservation.id !== undefined) held.push({ key, id: reservation.id, tokens: window.tokens });
       }

@@ -185,9 +185,11 @@ test('cooling candidates are skipped; when all cool, 429 names the model, provid
     providers: { openai: { api_keys: ['a'], models: ['m'] }, groq: { api_keys: ['c'], models: ['m'] } },
   });
   const policy = { enabled: true, authMs: 1_800_000, rateLimitMs: undefined, errorMs: 60_000, notFoundMs: 10_800_000, maxMs: 1_800_000 };
-  await cooldowns.recordFailure({ provider: 'openai', credential: 'openai#1', model: 'm' }, { status: 429, code: 'upstream_error', message: 'slow down', headers: { 'retry-after': '30' } }, policy);
+  // Cooldown keys carry each credential's fingerprint: take them from the candidates.
+  const keys = new Map((await r.select('m')).map((candidate) => [candidate.provider, candidate.cooldownKey]));
+  await cooldowns.recordFailure({ provider: 'openai', credential: 'openai#1', model: 'm', key: keys.get('openai') }, { status: 429, code: 'upstream_error', message: 'slow down', headers: { 'retry-after': '30' } }, policy);
   assert.deepEqual((await r.select('m')).map((candidate) => candidate.provider), ['groq']);
-  await cooldowns.recordFailure({ provider: 'groq', credential: 'groq#1', model: 'm' }, { status: 503, code: 'upstream_error', message: 'overloaded' }, policy);
+  await cooldowns.recordFailure({ provider: 'groq', credential: 'groq#1', model: 'm', key: keys.get('groq') }, { status: 503, code: 'upstream_error', message: 'overloaded' }, policy);
   await assert.rejects(r.select('m'), (error: unknown) => {
     assert.ok(error instanceof GatewayError);
     assert.equal(error.status, 429);

@@ -7,7 +7,8 @@
  * - `priority`: higher `priority` first, round robin inside a group (the default);
  * - `round_robin`: every provider × credential in turn;
  * - `capability`, `fill_first`: configuration order, the first capable one that works;
- * - `weighted`: random, in proportion to provider weight × credential weight;
+ * - `weighted`: random, in proportion to provider weight × credential weight (drawn
+ *   without repeats, so a cooling pick's share is spread by weight);
  * - `least_latency`: lowest moving average of observed latency (untried ones first);
  * - `least_busy`: fewest requests in flight.
  * What a model resolves to is computed once per model and reused until the registry
@@ -128,7 +129,14 @@ export class Router {
         continue;
       }
       const strategy = this.strategyFor(name);
-      const start = strategy === 'round_robin' || strategy === 'priority' ? await this.deps.cursor(`rr:${name}`) : 0;
+      const rotating = strategy === 'round_robin' || strategy === 'priority';
+      const start = rotating ? await this.deps.cursor(`rr:${name}`) : 0;
+      const before = out.length;
+      // Cooling slots passed over before this link's first pick, in the pick's rotation
+      // (its priority tier under `priority`): their turns are handed on by moving the cursor
+      // past them, so the healthy share them evenly instead of the next one taking them all.
+      let passed = 0;
+      let passedTier: number | undefined;
       let tooLong = 0;
       for (const tuple of this.order(plan, strategy, start)) {
         const capabilities = tuple.served.capabilities;
@@ -136,10 +144,19 @@ export class Router {
           tooLong++;
           continue;
         }
+        const tier = strategy === 'priority' ? tuple.served.entry.priority : 0;
         const cooldown = await this.deps.cooldowns.active(tuple.cooldownKey);
         if (cooldown !== undefined) {
           cooling.push(cooldown);
+          if (rotating && out.length === before) {
+            if (tier !== passedTier) passed = 0;
+            passedTier = tier;
+            passed++;
+          }
           continue;
+        }
+        if (rotating && out.length === before && tier === passedTier) {
+          for (let turn = 0; turn < passed; turn++) await this.deps.cursor(`rr:${name}`);
         }
         out.push({
           entry: tuple.served.entry,
@@ -254,7 +271,7 @@ export class Router {
           credential,
           weight: item.entry.weight * (credential?.weight ?? 1),
           targetKey: `${name}|${credentialId}`,
-          cooldownKey: cooldownKey(name, credentialId, item.upstreamModel),
+          cooldownKey: cooldownKey(name, credential === undefined ? '-' : `${credentialId}~${credential.fingerprint}`, item.upstreamModel),
         });
       }
     }
@@ -288,9 +305,26 @@ export class Router {
         for (const tier of plan.tiers) for (let i = 0; i < tier.length; i++) yield tier[(start + i) % tier.length] as Tuple;
         return;
       case 'weighted': {
+        // Draws by weight without repeats, so that a pick passed over (cooling) has its share
+        // spread over the rest by weight instead of handed to its neighbour in the list. A
+        // bounded number of draws covers what select() takes; any rest follows in list order.
         const total = plan.cumulative[count - 1] as number;
-        const first = bisect(plan.cumulative, this.deps.random() * total);
-        for (let i = 0; i < count; i++) yield tuples[(first + i) % count] as Tuple;
+        const drawn = new Set<number>();
+        const draws = Math.min(2 * count, 8 * this.settings.maxAttempts + 8);
+        let last = 0;
+        for (let draw = 0; draw < draws && drawn.size < count; draw++) {
+          const index = bisect(plan.cumulative, this.deps.random() * total);
+          if (drawn.has(index)) continue;
+          drawn.add(index);
+          last = index;
+          yield tuples[index] as Tuple;
+        }
+        for (let i = 1; i <= count && drawn.size < count; i++) {
+          const index = (last + i) % count;
+          if (drawn.has(index)) continue;
+          drawn.add(index);
+          yield tuples[index] as Tuple;
+        }
         return;
       }
       case 'least_busy':

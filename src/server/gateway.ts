@@ -29,6 +29,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createState } from '../state/index.ts';
 import type { StateStore } from '../state/types.ts';
+import { parseCredential, timeOf, type Credential as StoredCredential } from '../auth/credential.ts';
+import type { TokenStore } from '../auth/token-store.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface GatewayOptions {
@@ -124,6 +126,34 @@ async function buildRuntime(config: GatewayConfig, shared: Shared): Promise<Runt
   };
 }
 
+/** The state document holding a credential's latest record, shared by every instance. */
+function tokensDocument(id: string): string {
+  return `oauth:${id}`;
+}
+
+/** When the usable token of a record stops working (the Copilot API token, Kiro's access token). */
+function tokenExpiry(credential: StoredCredential): number {
+  return timeOf(credential.provider === 'copilot' ? credential.copilot_expires_at : credential.expires_at) ?? 0;
+}
+
+/** Takes the shared record of `id` into the local store when its token lasts longer. */
+async function adoptSharedTokens(state: StateStore, store: TokenStore | undefined, id: string): Promise<void> {
+  const local = store?.get(id);
+  if (store === undefined || local === undefined) return;
+  const text = await state.getDocument(tokensDocument(id));
+  if (text === undefined) return;
+  const parsed = parseCredential(JSON.parse(text));
+  if (!parsed.ok || parsed.credential.id !== id || parsed.credential.provider !== local.provider) return;
+  const shared = parsed.credential;
+  if (tokenExpiry(shared) <= tokenExpiry(local)) return;
+  await store.update(id, (current) => (tokenExpiry(current) < tokenExpiry(shared) ? shared : current));
+}
+
+async function shareTokens(state: StateStore, store: TokenStore | undefined, id: string): Promise<void> {
+  const current = store?.get(id);
+  if (current !== undefined) await state.putDocument(tokensDocument(id), JSON.stringify(current));
+}
+
 export async function startGateway(options: GatewayOptions = {}): Promise<RunningGateway> {
   const env = options.env ?? process.env;
   const path = options.config === undefined ? options.configPath : undefined;
@@ -161,6 +191,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   for (const file of ['cliproxy.db', 'cliproxy.db-wal', 'cliproxy.db-shm', 'cliproxy-fallback.db']) {
     await chmod(join(dataDir, file), 0o600).catch(() => undefined);
   }
+  let tokenStore: TokenStore | undefined;
   const oauth = options.oauth === false ? undefined : options.oauth ?? await OAuthCredentials.open({
     dataDir,
     settings: config.oauth,
@@ -170,12 +201,24 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       // One refresh per credential across instances: the state layer's lock, retried briefly.
       for (let attempt = 0; attempt < 50; attempt++) {
         const release = await state.tryLock(`refresh:${id}`, 30_000);
-        if (release !== undefined) return release;
-        await clock.sleep(100);
+        if (release === undefined) {
+          await clock.sleep(100);
+          continue;
+        }
+        // Each instance keeps its credentials in its own data_dir, so the tokens travel
+        // through the state layer: whoever held the lock may have refreshed already (the
+        // refresher reads the record again under the lock), and what we hold when we let go
+        // is what the next holder starts from.
+        await adoptSharedTokens(state, tokenStore, id).catch((error: unknown) => logger.warn({ err: error, credential: id }, 'reading shared OAuth tokens failed'));
+        return async () => {
+          await shareTokens(state, tokenStore, id).catch((error: unknown) => logger.warn({ err: error, credential: id }, 'sharing OAuth tokens failed'));
+          await release();
+        };
       }
       throw new Error(`credential ${id} is being refreshed elsewhere`);
     },
   });
+  tokenStore = oauth?.store;
   const stats = new StatsBook(clock.now);
   const cooldowns = new CooldownBook(state, clock.now);
   const keys = await KeyStore.open(dataDir);

@@ -214,7 +214,7 @@ async function tryCandidates(
     const credentialId = candidate.credential?.id ?? '-';
     const admission = await context.limits.admit([
       { key: `provider:${candidate.provider}`, limits: candidate.entry.limits },
-      { key: `credential:${candidate.provider}|${credentialId}`, limits: candidate.credential?.limits },
+      { key: `credential:${candidate.provider}|${candidate.credential?.fingerprint ?? '-'}`, label: `credential:${candidate.provider}|${credentialId}`, limits: candidate.credential?.limits },
     ], tokens);
     if (!admission.ok) {
       limited.push({ retryAfterMs: admission.retryAfterMs, limit: admission.limit ?? 'a limit' });
@@ -259,7 +259,7 @@ async function tryCandidates(
     const latency = performance.now() - started;
     context.metrics.upstreamAttempt(candidate.provider, latency);
     const policy = policyFrom(candidate.entry.cooldown, routing.maxCooldownMs);
-    const target = { provider: candidate.provider, credential: credentialId, model: candidate.upstreamModel };
+    const target = { provider: candidate.provider, credential: credentialId, model: candidate.upstreamModel, key: candidate.cooldownKey };
     if (result.kind === 'done') {
       context.stats.targetEnd(candidate.targetKey, result.ok ? latency : undefined);
       const used = result.usage === undefined ? undefined : result.usage.input + result.usage.output;
@@ -508,6 +508,13 @@ async function attemptFast(
   });
   if (upstream.status >= 400) {
     return capture(upstream.status, upstream.headers, await upstream.readAll().catch(() => Buffer.alloc(0)), call.format, ours);
+  }
+  // A stream that answers its head and then nothing has not answered: wait for real bytes
+  // (within first_byte) before committing, so that it can still fail over.
+  if (call.stream && !(await upstream.waitForData(http.settings.timeouts.firstByteMs))) {
+    upstream.abort();
+    const where = candidate.provider;
+    return { kind: 'failed', error: new GatewayError(504, 'upstream_timeout', `upstream ${where} sent no data within first_byte`, { retryable: true }) };
   }
   keepAlive?.stop();
   const adapter = ADAPTERS[call.format];

@@ -90,7 +90,7 @@ export async function providerStatusRoute(response: ServerResponse, context: Gat
   }
   const limits: Record<string, unknown> = { provider: await context.limits.usage({ key: `provider:${name}`, limits: entry.limits }) };
   for (const credential of entry.credentials) {
-    if (credential.limits !== undefined) limits[credential.id] = await context.limits.usage({ key: `credential:${name}|${credential.id}`, limits: credential.limits });
+    if (credential.limits !== undefined) limits[credential.id] = await context.limits.usage({ key: `credential:${name}|${credential.fingerprint}`, limits: credential.limits });
   }
   let health: Record<string, unknown> | undefined;
   if (query.get('check') === 'true') {
