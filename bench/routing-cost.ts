@@ -3,7 +3,7 @@
  * order the candidates of one model when the gateway holds 1, 100 or 10,000 credentials,
  * for every strategy. In process, no network: the providers are built from a config whose
  * endpoints are never called. The figure must stay flat as credentials grow (the `least_*`
- * strategies scan every credential by design, so theirs grows linearly).
+ * strategies compare every candidate up to 64 of them, and a random sample of 16 beyond).
  *
  * Credentials are spread over up to ten OpenAI-compatible providers serving the same model,
  * in three priority tiers and with unequal weights, and every credential has a latency

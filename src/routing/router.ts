@@ -289,6 +289,24 @@ export class Router {
     return plan;
   }
 
+  /**
+   * least_* over many candidates: the best of a random sample first (the "power of d
+   * choices" keeps load and latency near the exact optimum at a fixed cost), then the rest
+   * from a random point, so ordering stays O(attempts) with 10,000 credentials.
+   */
+  private *sampledOrder(tuples: Tuple[], score: (tuple: Tuple) => number): Generator<Tuple> {
+    const count = tuples.length;
+    const picked = new Set<number>();
+    while (picked.size < SAMPLE_SIZE) picked.add(Math.floor(this.deps.random() * count) % count);
+    const sample = [...picked].sort((a, b) => score(tuples[a] as Tuple) - score(tuples[b] as Tuple));
+    for (const index of sample) yield tuples[index] as Tuple;
+    const start = Math.floor(this.deps.random() * count) % count;
+    for (let i = 0; i < count; i++) {
+      const index = (start + i) % count;
+      if (!picked.has(index)) yield tuples[index] as Tuple;
+    }
+  }
+
   private *order(plan: Plan, strategy: Strategy, start: number): Generator<Tuple> {
     const tuples = plan.tuples;
     const count = tuples.length;
@@ -332,6 +350,10 @@ export class Router {
         const score = strategy === 'least_busy'
           ? (tuple: Tuple) => this.deps.stats.targetInFlight(tuple.targetKey)
           : (tuple: Tuple) => this.deps.stats.targetLatency(tuple.targetKey) ?? -1;
+        if (count > EXACT_SCAN_LIMIT) {
+          yield* this.sampledOrder(tuples, score);
+          return;
+        }
         const used = new Uint8Array(count);
         for (let round = 0; round < count; round++) {
           let best = -1;
@@ -352,6 +374,11 @@ export class Router {
     }
   }
 }
+
+/** Above this many candidates, least_* strategies sample instead of scanning them all. */
+const EXACT_SCAN_LIMIT = 64;
+/** How many candidates a sampled least_* order compares. */
+const SAMPLE_SIZE = 16;
 
 /** First index whose running sum exceeds `target`. */
 function bisect(cumulative: number[], target: number): number {
