@@ -167,7 +167,9 @@ async function dispatch(request: IncomingMessage, response: ServerResponse, cont
   }
 
   if (!path.startsWith('/v1/')) throw new GatewayError(404, 'not_found', `no route for ${method} ${path}`, { retryable: false });
-  runtime.auth.requireClient(request, query);
+  // A management write is guarded by the management key (loopback without one), not a client key.
+  const managementWrite = method === 'PUT' && path.startsWith('/v1/providers/') && path.endsWith('/enabled');
+  if (!managementWrite) runtime.auth.requireClient(request, query);
 
   if (path === '/v1/messages/count_tokens') {
     if (method !== 'POST') throw methodNotAllowed('POST');

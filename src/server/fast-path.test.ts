@@ -44,3 +44,11 @@ test('Mistral: stream_options and n=1 dropped, required becomes any, max_complet
   assert.equal(adaptForMistral(untouched), false);
   assert.deepEqual(untouched, { tool_choice: 'auto', n: 2 });
 });
+
+test('afterLastEvent finds the end of the last whole SSE event, LF or CRLF framed', async () => {
+  const { afterLastEvent } = await import('./fast-path.ts');
+  assert.equal(afterLastEvent(Buffer.from('data: a\n\ndata: b\n\n')), 18);
+  assert.equal(afterLastEvent(Buffer.from('data: a\n\ndata: b')), 9);
+  assert.equal(afterLastEvent(Buffer.from('data: a\r\n\r\ndata: {"x":')), 11);
+  assert.equal(afterLastEvent(Buffer.from('data: partial')), 0);
+});

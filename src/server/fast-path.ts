@@ -96,14 +96,23 @@ export function relay(
   const sniffer = options.usageKey === undefined || options.readUsage === undefined
     ? undefined
     : new UsageTap(options.usageKey, (value) => { usage = (options.readUsage as (value: Record<string, unknown>) => TokenCounts)(value); });
+  // SSE: only whole events go out, so that an in-stream error never lands inside half an
+  // event. Upstreams write whole events almost always, so `held` is nearly always empty.
+  const events = options.streamError !== undefined;
+  let held: Buffer | undefined;
   return new Promise((resolve) => {
     upstream.pipe({
       write(chunk) {
         sniffer?.push(chunk);
-        return client.write(chunk);
+        if (!events) return client.write(chunk);
+        const data = held === undefined ? chunk : Buffer.concat([held, chunk]);
+        const cut = afterLastEvent(data);
+        held = cut === data.length ? undefined : data.subarray(cut);
+        return cut === 0 ? true : client.write(cut === data.length ? data : data.subarray(0, cut));
       },
       end() {
-        client.end();
+        // A last event without its blank line is the upstream's own framing: pass it on.
+        client.end(held);
         sniffer?.end();
         resolve({ ok: true, usage });
       },
@@ -118,4 +127,14 @@ export function relay(
       },
     });
   });
+}
+
+const LF_LF = Buffer.from('\n\n');
+const CRLF_CRLF = Buffer.from('\r\n\r\n');
+
+/** Offset just past the last blank line (`\n\n` or `\r\n\r\n`), 0 when there is none. */
+export function afterLastEvent(data: Buffer): number {
+  const lf = data.lastIndexOf(LF_LF);
+  const crlf = data.lastIndexOf(CRLF_CRLF);
+  return Math.max(lf < 0 ? 0 : lf + 2, crlf < 0 ? 0 : crlf + 4);
 }

@@ -86,13 +86,20 @@ function loadStreamFixtures(): StreamFixture[] {
   return fixtures;
 }
 
+/** Output tokens, reasoning included: xAI counts reasoning beside completion_tokens (total = all three), OpenAI inside it. */
+function outputTokensOf(usage: Json): number {
+  const completion = Number(usage['completion_tokens']);
+  const reasoning = Number(record(usage['completion_tokens_details'])['reasoning_tokens'] ?? 0);
+  return reasoning > 0 && usage['total_tokens'] === Number(usage['prompt_tokens']) + completion + reasoning ? completion + reasoning : completion;
+}
+
 function expectedOpenAIFacts(payloads: Json[]): ExpectedFacts {
   const facts: ExpectedFacts = { text: '', refusal: '', reasoning: '', tools: [], finish: undefined, usage: undefined };
   const toolsByKey = new Map<string, { name: string; arguments: string }>();
   let lastKey = '';
   for (const payload of payloads) {
     const usage = record(payload['usage']);
-    if (typeof usage['prompt_tokens'] === 'number') facts.usage = { input: usage['prompt_tokens'], output: Number(usage['completion_tokens']) };
+    if (typeof usage['prompt_tokens'] === 'number') facts.usage = { input: usage['prompt_tokens'], output: outputTokensOf(usage) };
     const choice = list(payload['choices']).map(record).find((candidate) => (candidate['index'] ?? 0) === 0);
     if (choice === undefined) continue;
     if (typeof choice['finish_reason'] === 'string') facts.finish = choice['finish_reason'];
@@ -350,7 +357,7 @@ if (existsSync(fixturesDir)) {
             assert.equal(response.rawFinishReason, choice['finish_reason']);
             const usage = record(body['usage']);
             assert.equal(response.usage?.inputTokens, usage['prompt_tokens']);
-            assert.equal(response.usage?.outputTokens, usage['completion_tokens']);
+            assert.equal(response.usage?.outputTokens, outputTokensOf(usage));
           }
         });
       }
