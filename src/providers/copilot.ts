@@ -23,6 +23,8 @@ export const copilot: ProviderDescriptor = {
     { name: 'gemini-2.5-pro', context: 128_000 },
   ],
   mappings: {
+    'claude-sonnet-4-5-20250929': 'claude-sonnet-4.5',
+    'claude-sonnet-4-20250514': 'claude-sonnet-4',
     'claude-sonnet-4-5': 'claude-sonnet-4.5',
     'claude-sonnet-4-0': 'claude-sonnet-4',
   },

@@ -20,7 +20,12 @@ export const kiro: ProviderDescriptor = {
     { name: 'claude-opus-4.5', context: 200_000 },
     { name: 'auto', context: 200_000 },
   ],
+  // Anthropic's names, dashed and dated (Claude Code sends the dated ones), to Kiro's ids.
   mappings: {
+    'claude-sonnet-4-5-20250929': 'claude-sonnet-4.5',
+    'claude-haiku-4-5-20251001': 'claude-haiku-4.5',
+    'claude-opus-4-5-20251101': 'claude-opus-4.5',
+    'claude-sonnet-4-20250514': 'claude-sonnet-4',
     'claude-sonnet-4-5': 'claude-sonnet-4.5',
     'claude-sonnet-4-0': 'claude-sonnet-4',
     'claude-haiku-4-5': 'claude-haiku-4.5',

@@ -277,8 +277,11 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
 
   // New or changed credentials, or a fresh Copilot catalogue: rebuild the runtime around them.
   let rebuilding = Promise.resolve();
+  let closed = false;
   const rebuild = (): void => {
+    if (closed) return;
     rebuilding = rebuilding.then(async () => {
+      if (closed) return;
       const previous = runtime;
       runtime = await buildRuntime(previous.config, shared);
       void previous.images.close();
@@ -328,6 +331,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     reload,
     prober,
     async close() {
+      if (closed) return;
+      closed = true;
+      await rebuilding;
       prober.stop();
       clearInterval(pruner);
       watcher?.close();

@@ -75,8 +75,12 @@ export class ImageFetcher {
     this.agent = new Agent({ connect: { lookup: guardedLookup(allow), timeout: settings.timeoutMs }, connections: 16 });
   }
 
+  private closing: Promise<void> | undefined;
+
+  /** Idempotent: a reload and a shutdown may both close the same fetcher. */
   close(): Promise<void> {
-    return this.agent.close();
+    this.closing ??= this.agent.close();
+    return this.closing;
   }
 
   /** Downloads one image: `{mediaType, data}` in base64, or a 400 saying why not. */

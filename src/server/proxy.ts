@@ -238,7 +238,7 @@ async function tryCandidates(
       'x-cliproxy-attempts': String(attempts),
     };
     let result: AttemptResult | undefined;
-    // An OAuth credential answered 401: refresh it once and try it again before moving on.
+    // An OAuth credential answered 401/402/403: refresh it once and try again before moving on.
     for (let tries = 0; tries < 2; tries++) {
       try {
         if (plan === 'fast') result = await attemptFast(call, candidate, response, signal, ours, keepAlive);
@@ -248,7 +248,8 @@ async function tryCandidates(
       } catch (error) {
         result = { kind: 'failed', error: toGatewayError(error) };
       }
-      if (result.kind !== 'failed' || result.error.status !== 401 || candidate.credential?.oauth !== true || context.oauth === undefined || tries > 0) break;
+      const authFailure = result.kind === 'failed' && (result.error.status === 401 || result.error.status === 402 || result.error.status === 403);
+      if (!authFailure || candidate.credential?.oauth !== true || context.oauth === undefined || tries > 0) break;
       try {
         await context.oauth.forceRefresh(credentialId);
       } catch {
