@@ -102,6 +102,7 @@ export class TokenRefresher {
   }
 
   private async runRefresh(id: string, force: boolean): Promise<UsableCredential> {
+    const before = this.renewerOf(this.lookup(id)).accessToken(this.lookup(id));
     const release = this.lock === undefined ? undefined : await this.lock(id);
     try {
       // Read again under the lock: whoever held it may have refreshed already.
@@ -109,6 +110,9 @@ export class TokenRefresher {
       const renewer = this.renewerOf(current);
       const token = renewer.accessToken(current);
       if (!force && token !== undefined && !this.isDue(current, renewer)) return { accessToken: token, credential: current };
+      // A forced refresh (after a 401) is moot when another holder of the lock (another
+      // instance, say) replaced the token meanwhile: the refused token is gone already.
+      if (force && token !== undefined && token !== before && !this.isDue(current, renewer)) return { accessToken: token, credential: current };
       let renewed: Credential;
       try {
         renewed = await renewer.renew(current);
