@@ -5,9 +5,18 @@
 
 const REASONING_MODEL = /^(o\d|gpt-5)/;
 
-/** Newer OpenAI reasoning models reject `max_tokens` and want `max_completion_tokens`. */
+/**
+ * OpenAI: reasoning models (o-series, gpt-5) reject `max_tokens` and want
+ * `max_completion_tokens`; other models reject `reasoning_effort` (400
+ * unsupported_parameter), which a translated Claude Code request carries for its thinking.
+ */
 export function renameMaxTokensForReasoningModels(body: Record<string, unknown>, upstreamModel: string): boolean {
-  if (!('max_tokens' in body) || !REASONING_MODEL.test(upstreamModel)) return false;
+  if (!REASONING_MODEL.test(upstreamModel)) {
+    if (!('reasoning_effort' in body)) return false;
+    delete body.reasoning_effort;
+    return true;
+  }
+  if (!('max_tokens' in body)) return false;
   if (!('max_completion_tokens' in body)) body.max_completion_tokens = body.max_tokens;
   delete body.max_tokens;
   return true;

@@ -34,6 +34,9 @@ test('OpenAI reasoning models get max_completion_tokens; others are left alone',
   const classic: Record<string, unknown> = { model: 'gpt-4o', max_tokens: 100 };
   assert.equal(renameMaxTokensForReasoningModels(classic, 'gpt-4o'), false);
   assert.deepEqual(classic, { model: 'gpt-4o', max_tokens: 100 });
+  const effort: Record<string, unknown> = { model: 'gpt-4.1', reasoning_effort: 'high' };
+  assert.equal(renameMaxTokensForReasoningModels(effort, 'gpt-4.1'), true, 'non-reasoning models refuse reasoning_effort');
+  assert.deepEqual(effort, { model: 'gpt-4.1' });
 });
 
 test('Mistral: stream_options and n=1 dropped, required becomes any, max_completion_tokens becomes max_tokens', () => {
