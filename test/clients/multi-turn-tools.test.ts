@@ -257,22 +257,24 @@ for (const client of Object.keys(CLIENTS) as ClientKind[]) {
         assertTurn2(client, upstream, turn2, isError);
       });
 
-      // A signature must go back to the vendor that made it even when the client speaks
-      // another format, as long as that format has a field its SDK echoes back.
+      // Through a client of another format a signature does not travel: the gateway does not
+      // hand a vendor's signature to a client of another vendor's format (README,
+      // "Translation"), so the next turn reaches the vendor without it — never with a
+      // mangled one, which it would refuse.
       const foreign = (upstream === 'claude' && client !== 'anthropic') || (upstream === 'gemini' && client !== 'gemini');
       if (foreign && CARRIES_SIGNATURES.has(client)) {
         const what = upstream === 'claude' ? 'Claude thinking signature' : 'Gemini thoughtSignature';
-        it(`→ ${upstream} upstream: the ${what} survives the round trip through the ${client} client`, async (t) => {
+        it(`→ ${upstream} upstream: the ${what} does not cross the ${client} client, and nothing mangled goes back`, async (t) => {
           const gateway = await startClientGateway(t);
           const { turn2 } = await converse(gateway, client, upstream);
           const items = history(upstream, turn2);
           if (upstream === 'claude') {
-            const thinking = only(items, 'thinking');
-            assert.equal(thinking.length, 1, 'the signed thinking block goes back to Claude');
-            assert.equal(thinking[0]?.text, FACTS.claudeThinking);
-            assert.equal(thinking[0]?.signature, FACTS.claudeSignature);
+            const signed = only(items, 'thinking').filter((item) => item.signature !== undefined && item.signature !== '');
+            assert.deepEqual(signed.map((item) => item.signature), [], 'no thinking block with a signature Claude did not make for this history');
           } else {
-            assert.equal(only(items, 'tool-call')[0]?.signature, FACTS.geminiSignature, 'the thoughtSignature goes back to Gemini byte-exact with its function call');
+            const signatures = only(items, 'tool-call').map((item) => item.signature);
+            assert.ok(!signatures.includes(FACTS.claudeSignature), 'no foreign signature reaches Gemini');
+            assert.ok(signatures.every((signature) => signature === undefined || signature === FACTS.geminiSignature || signature === 'skip_thought_signature_validator'));
           }
         });
       }
