@@ -135,8 +135,8 @@ export class UpstreamResponse {
 
 export interface UpstreamClientOptions {
   connectTimeoutMs: number;
-  /** Maximum sockets per upstream origin. */
-  connectionsPerOrigin?: number;
+  /** Maximum sockets per upstream origin (default: no cap). */
+  connectionsPerOrigin?: number | null;
 }
 
 export class UpstreamClient {
@@ -145,7 +145,8 @@ export class UpstreamClient {
   constructor(options: UpstreamClientOptions) {
     this.agent = new Agent({
       connect: { timeout: options.connectTimeoutMs },
-      connections: options.connectionsPerOrigin ?? 512,
+      // No cap by default: a thousand open streams to one provider need a thousand sockets.
+      connections: options.connectionsPerOrigin ?? null,
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 600_000,
       pipelining: 1,

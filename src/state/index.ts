@@ -6,10 +6,7 @@
  * - `redis`: shared by every instance, falling back to a local store while Redis is
  *   unreachable (see fallback.ts for what that costs).
  */
-import { join } from 'node:path';
-import { ResilientState } from './fallback.ts';
 import { MemoryState } from './memory.ts';
-import { RedisState } from './redis.ts';
 import { LocalState } from './sqlite.ts';
 import type { StateHealth, StateStore } from './types.ts';
 
@@ -54,6 +51,8 @@ export async function createState(settings: StateSettings): Promise<StateStore> 
       return new LocalState({ dataDir: settings.dataDir });
     case 'redis': {
       if (settings.redisUrl === undefined) throw new Error('state.driver redis needs state.redis_url');
+      // Loaded only when used: ioredis and the fallback cost memory a single instance never needs.
+      const [{ RedisState }, { ResilientState }] = await Promise.all([import('./redis.ts'), import('./fallback.ts')]);
       const primary = new RedisState({
         url: settings.redisUrl,
         keyPrefix: settings.keyPrefix ?? 'cliproxy:',
@@ -70,6 +69,4 @@ export async function createState(settings: StateSettings): Promise<StateStore> 
 
 export { LocalState } from './sqlite.ts';
 export { MemoryState } from './memory.ts';
-export { RedisState } from './redis.ts';
-export { ResilientState } from './fallback.ts';
 export type { StateHealth, StateStore } from './types.ts';
