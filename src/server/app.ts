@@ -102,7 +102,7 @@ async function dispatch(request: IncomingMessage, response: ServerResponse, cont
     });
   }
 
-  if (path === '/metrics') {
+  if (path === '/metrics' && runtime.config.metrics.enabled) {
     if (method !== 'GET') throw methodNotAllowed('GET');
     runtime.auth.requireManagement(request);
     const text = await context.metrics.registry.metrics();

@@ -231,7 +231,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     state,
     cooldowns,
     limits: new LimitBook(state, clock.now),
-    metrics: new GatewayMetrics(() => state, clock.now),
+    metrics: Object.assign(new GatewayMetrics(() => state, clock.now), { enabled: config.metrics.enabled }),
     oauth,
     keys,
     rebuild: async () => {
@@ -271,6 +271,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     }
     const previous = runtime;
     runtime = nextRuntime;
+    context.metrics.enabled = next.metrics.enabled;
     void previous.images.close();
     logger.info({ providers: runtime.built.registry.listEnabled().map((provider) => provider.name()) }, 'configuration reloaded');
   };

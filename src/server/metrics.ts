@@ -24,6 +24,10 @@ export function errorClass(status: number): string | undefined {
 
 export class GatewayMetrics {
   readonly registry = new Registry();
+  /** `metrics.enabled: false` turns counting off (and `/metrics` answers 404). */
+  enabled = true;
+  // Label children cached by their values: prom-client hashes the label object on every call.
+  private readonly requestChildren = new Map<string, { inc(): void }>();
   private readonly requests: Counter<'format' | 'provider' | 'status'>;
   private readonly errors: Counter<'class'>;
   private readonly duration: Histogram<'format'>;
@@ -61,12 +65,19 @@ export class GatewayMetrics {
   }
 
   requestStarted(): void {
-    this.inFlight.inc();
+    if (this.enabled) this.inFlight.inc();
   }
 
   requestEnded(format: string, record: Pick<UsageRecord, 'provider' | 'model' | 'status' | 'latencyMs' | 'inputTokens' | 'outputTokens' | 'cachedTokens' | 'reasoningTokens'>): void {
+    if (!this.enabled) return;
     this.inFlight.dec();
-    this.requests.inc({ format, provider: record.provider, status: String(record.status) });
+    const key = `${format}\u0000${record.provider}\u0000${record.status}`;
+    let child = this.requestChildren.get(key);
+    if (child === undefined) {
+      child = this.requests.labels(format, record.provider, String(record.status));
+      this.requestChildren.set(key, child);
+    }
+    child.inc();
     const failure = errorClass(record.status);
     if (failure !== undefined) this.errors.inc({ class: failure });
     this.duration.observe({ format }, record.latencyMs / 1000);
@@ -78,6 +89,7 @@ export class GatewayMetrics {
   }
 
   upstreamAttempt(provider: string, latencyMs: number): void {
+    if (!this.enabled) return;
     this.upstreamDuration.observe({ provider }, latencyMs / 1000);
   }
 }

@@ -107,3 +107,13 @@ test('GET /metrics speaks Prometheus: requests, errors, latency, tokens, in flig
     await gateway.close();
   }
 });
+
+test('metrics.enabled: false turns /metrics off', async () => {
+  const gateway = await startGateway({ config: { ...config, metrics: { enabled: false } }, env: {}, logLevel: 'silent', watch: false });
+  try {
+    assert.equal((await chat(gateway, 'echo-1', 'x')).status, 200);
+    assert.equal((await management(gateway, '/metrics')).status, 404);
+  } finally {
+    await gateway.close();
+  }
+});
