@@ -134,6 +134,9 @@ const CRLF_CRLF = Buffer.from('\r\n\r\n');
 
 /** Offset just past the last blank line (`\n\n` or `\r\n\r\n`), 0 when there is none. */
 export function afterLastEvent(data: Buffer): number {
+  // Upstreams nearly always write whole events: check the last two bytes before searching.
+  const length = data.length;
+  if (length >= 2 && data[length - 1] === 0x0a && (data[length - 2] === 0x0a || (length >= 4 && data[length - 2] === 0x0d && data[length - 3] === 0x0a))) return length;
   const lf = data.lastIndexOf(LF_LF);
   const crlf = data.lastIndexOf(CRLF_CRLF);
   return Math.max(lf < 0 ? 0 : lf + 2, crlf < 0 ? 0 : crlf + 4);

@@ -240,10 +240,16 @@ export class UsageTap {
     }
   }
 
-  /** Searches the tail; call once, when the response has ended. */
+  /**
+   * Searches the tail; call once, when the response has ended. Only the last occurrence of
+   * the key counts (OpenAI repeats `"usage":null` in every chunk; the figures come last), so
+   * one native `lastIndexOf` finds it and only that object is parsed.
+   */
   end(): void {
-    const sniffer = new UsageSniffer(this.key, this.onObject);
-    for (const chunk of this.tail) sniffer.push(chunk);
+    if (this.tail.length === 0) return;
+    const tail = this.tail.length === 1 ? (this.tail[0] as Buffer) : Buffer.concat(this.tail, this.tailSize);
     this.tail.length = 0;
+    const at = tail.lastIndexOf(`"${this.key}"`);
+    if (at >= 0) new UsageSniffer(this.key, this.onObject).push(tail.subarray(at));
   }
 }
