@@ -241,10 +241,11 @@ async function tryCandidates(
     // An OAuth credential answered 401/402/403: refresh it once and try again before moving on.
     for (let tries = 0; tries < 2; tries++) {
       try {
-        if (plan === 'fast') result = await attemptFast(call, candidate, response, signal, ours, keepAlive);
-        else if (plan === 'translate') result = await attemptTranslated(call, candidate, response, signal, ours, runtime.images, keepAlive);
-        else if (plan === 'kiro') result = await attemptKiro(call, candidate, response, signal, ours, runtime.images, keepAlive);
-        else result = await attemptObject(call, candidate, response, signal, ours, keepAlive);
+        const attempt: Attempt = { call, candidate, response, signal, ours, images: runtime.images, keepAlive };
+        if (plan === 'fast') result = await attemptFast(attempt);
+        else if (plan === 'translate') result = await attemptTranslated(attempt);
+        else if (plan === 'kiro') result = await attemptKiro(attempt);
+        else result = await attemptObject(attempt);
       } catch (error) {
         result = { kind: 'failed', error: toGatewayError(error) };
       }
@@ -488,14 +489,19 @@ function capture(status: number, headers: IncomingHttpHeaders, body: Buffer, for
   };
 }
 
-async function attemptFast(
-  call: InboundCall,
-  candidate: Candidate,
-  response: ServerResponse,
-  signal: AbortSignal,
-  ours: Record<string, string>,
-  keepAlive: KeepAlive | undefined,
-): Promise<AttemptResult> {
+/** One try of one candidate: what every path needs. */
+interface Attempt {
+  call: InboundCall;
+  candidate: Candidate;
+  response: ServerResponse;
+  signal: AbortSignal;
+  /** Our own response headers (x-cliproxy-*). */
+  ours: Record<string, string>;
+  images: ImageFetcher;
+  keepAlive: KeepAlive | undefined;
+}
+
+async function attemptFast({ call, candidate, response, signal, ours, keepAlive }: Attempt): Promise<AttemptResult> {
   const http = candidate.entry.http as NonNullable<Candidate['entry']['http']>;
   const body = call.format === 'gemini' ? call.raw : upstreamBody(call.raw, call.body, candidate, call.format === candidate.entry.protocol);
   const upstream = await http.forward({
@@ -528,15 +534,7 @@ async function attemptFast(
   return { kind: 'done', ok: outcome.ok, usage: outcome.usage, error: outcome.error };
 }
 
-async function attemptTranslated(
-  call: InboundCall,
-  candidate: Candidate,
-  response: ServerResponse,
-  signal: AbortSignal,
-  ours: Record<string, string>,
-  images: ImageFetcher,
-  keepAlive: KeepAlive | undefined,
-): Promise<AttemptResult> {
+async function attemptTranslated({ call, candidate, response, signal, ours, images, keepAlive }: Attempt): Promise<AttemptResult> {
   const http = candidate.entry.http as NonNullable<Candidate['entry']['http']>;
   const targetFormat = targetFormatOf(candidate);
   const source = ADAPTERS[call.format];
@@ -574,15 +572,7 @@ async function attemptTranslated(
 }
 
 /** Kiro: the IR rendered into its conversation state, its event stream parsed back. */
-async function attemptKiro(
-  call: InboundCall,
-  candidate: Candidate,
-  response: ServerResponse,
-  signal: AbortSignal,
-  ours: Record<string, string>,
-  images: ImageFetcher,
-  keepAlive: KeepAlive | undefined,
-): Promise<AttemptResult> {
+async function attemptKiro({ call, candidate, response, signal, ours, images, keepAlive }: Attempt): Promise<AttemptResult> {
   const http = candidate.entry.http as NonNullable<Candidate['entry']['http']>;
   const ir = parsedRequest(call);
   // Kiro takes image bytes only.
@@ -720,14 +710,7 @@ function countsOf(usage: Usage | undefined): TokenCounts | undefined {
 }
 
 /** A module provider: OpenAI-shaped objects in and out, bridged to any client format. */
-async function attemptObject(
-  call: InboundCall,
-  candidate: Candidate,
-  response: ServerResponse,
-  signal: AbortSignal,
-  ours: Record<string, string>,
-  keepAlive: KeepAlive | undefined,
-): Promise<AttemptResult> {
+async function attemptObject({ call, candidate, response, signal, ours, keepAlive }: Attempt): Promise<AttemptResult> {
   const provider = candidate.entry.provider;
   const openai = ADAPTERS['openai-chat'];
   const ir = call.format === 'openai-chat' ? undefined : parsedRequest(call);
