@@ -84,6 +84,11 @@ export class CooldownBook {
     this.now = now;
   }
 
+  /** True when the state knows at once that `key` has no cooldown and no strikes. */
+  isClear(key: string): boolean {
+    return this.state.isClear?.(key) === true;
+  }
+
   /** The live cooldown of a candidate, if any. */
   async active(key: string): Promise<Cooldown | undefined> {
     const cooldown = await this.state.getCooldown(key);
@@ -123,6 +128,7 @@ export class CooldownBook {
   }
 
   async recordSuccess(key: string): Promise<void> {
+    if (this.isClear(key)) return;
     if ((await this.state.strikes(key)) === 0 && (await this.state.getCooldown(key)) === undefined) return;
     await this.state.clearCooldowns({ key });
     await this.state.resetStrikes(key);

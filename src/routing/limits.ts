@@ -73,7 +73,7 @@ export class LimitBook {
 
   /** Replaces the token estimate with the real figure (requests stay counted). */
   async settle(held: Held[], actualTokens: number | undefined): Promise<void> {
-    if (actualTokens === undefined) return;
+    if (actualTokens === undefined || held.length === 0) return;
     for (const entry of held) if (entry.tokens) await this.state.adjust(entry.key, entry.id, actualTokens);
   }
 

@@ -165,6 +165,9 @@ async function route(call: InboundCall, response: ServerResponse, context: Gatew
   }
 }
 
+/** The admission of a candidate with no limits configured: nothing held, nothing to settle. */
+const NO_LIMITS: Admission = { ok: true, retryAfterMs: 0, held: [] };
+
 /** What the usage record of a request says. */
 interface ServedUsage {
   provider: string;
@@ -212,7 +215,8 @@ async function tryCandidates(
       continue;
     }
     const credentialId = candidate.credential?.id ?? '-';
-    const admission = await context.limits.admit([
+    const hasLimits = candidate.entry.limits !== undefined || candidate.credential?.limits !== undefined;
+    const admission = !hasLimits ? NO_LIMITS : await context.limits.admit([
       { key: `provider:${candidate.provider}`, limits: candidate.entry.limits },
       { key: `credential:${candidate.provider}|${candidate.credential?.fingerprint ?? '-'}`, label: `credential:${candidate.provider}|${credentialId}`, limits: candidate.credential?.limits },
     ], tokens);

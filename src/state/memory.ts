@@ -55,6 +55,10 @@ export class MemoryState implements StateStore {
   private usage: UsageRecord[] = [];
   private sequence = 0;
 
+  isClear(key: string): boolean {
+    return !this.cooldowns.has(key) && !this.strikeCounts.has(key);
+  }
+
   async getCooldown(key: string): Promise<Cooldown | undefined> {
     return this.cooldowns.get(key);
   }

@@ -220,6 +220,10 @@ export class LocalState implements StateStore {
     for (const row of database.prepare('SELECT key, count FROM strikes').all()) this.strikeCounts.set(text(row.key), numeric(row.count));
   }
 
+  isClear(key: string): boolean {
+    return !this.cooldowns.has(key) && !this.strikeCounts.has(key);
+  }
+
   async getCooldown(key: string): Promise<Cooldown | undefined> {
     return this.cooldowns.get(key);
   }

@@ -87,6 +87,12 @@ export interface StateStore {
   readonly driver: string;
 
   getCooldown(key: string): Promise<Cooldown | undefined>;
+  /**
+   * In-process drivers only: true when `key` has neither a cooldown nor strikes, answered
+   * synchronously so the hot path skips two awaits per request. Undefined (not implemented,
+   * or unknown) means ask the async methods.
+   */
+  isClear?(key: string): boolean | undefined;
   setCooldown(cooldown: Cooldown): Promise<void>;
   /** Clears one cooldown, or every one matching a filter; returns how many were cleared. */
   clearCooldowns(filter?: { key?: string; provider?: string; credential?: string; model?: string }): Promise<number>;
