@@ -4,7 +4,8 @@
  * active cooldowns, and the state driver's health. One registry per gateway, so several
  * gateways in one process (tests) do not collide.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Gauge, Registry } from 'prom-client';
+import { FastCounter, FastGauge, FastHistogram } from './fast-metrics.ts';
 import type { StateStore } from '../state/types.ts';
 import type { UsageRecord } from '../state/types.ts';
 
@@ -26,23 +27,22 @@ export class GatewayMetrics {
   readonly registry = new Registry();
   /** `metrics.enabled: false` turns counting off (and `/metrics` answers 404). */
   enabled = true;
-  // Label children cached by their values: prom-client hashes the label object on every call.
-  private readonly requestChildren = new Map<string, { inc(): void }>();
-  private readonly requests: Counter<'format' | 'provider' | 'status'>;
-  private readonly errors: Counter<'class'>;
-  private readonly duration: Histogram<'format'>;
-  private readonly upstreamDuration: Histogram<'provider'>;
-  private readonly tokens: Counter<'provider' | 'model' | 'kind'>;
-  private readonly inFlight: Gauge;
+  private readonly requests: FastCounter;
+  private readonly errors: FastCounter;
+  private readonly duration: FastHistogram;
+  private readonly upstreamDuration: FastHistogram;
+  private readonly tokens: FastCounter;
+  private readonly inFlight: FastGauge;
 
   constructor(state: () => StateStore, now: () => number) {
-    const registers = [this.registry];
-    this.requests = new Counter({ name: 'cliproxy_requests_total', help: 'Inference requests by client format, provider and status', labelNames: ['format', 'provider', 'status'], registers });
-    this.errors = new Counter({ name: 'cliproxy_errors_total', help: 'Failed inference requests by class', labelNames: ['class'], registers });
-    this.duration = new Histogram({ name: 'cliproxy_request_duration_seconds', help: 'Whole request latency, first byte in to last byte out', labelNames: ['format'], buckets: LATENCY_BUCKETS, registers });
-    this.upstreamDuration = new Histogram({ name: 'cliproxy_upstream_duration_seconds', help: 'Latency of each upstream attempt', labelNames: ['provider'], buckets: LATENCY_BUCKETS, registers });
-    this.tokens = new Counter({ name: 'cliproxy_tokens_total', help: 'Tokens by provider, model and kind', labelNames: ['provider', 'model', 'kind'], registers });
-    this.inFlight = new Gauge({ name: 'cliproxy_requests_in_flight', help: 'Inference requests being served', registers });
+    const registry = this.registry;
+    this.requests = new FastCounter('cliproxy_requests_total', 'Inference requests by client format, provider and status', ['format', 'provider', 'status'], registry);
+    this.errors = new FastCounter('cliproxy_errors_total', 'Failed inference requests by class', ['class'], registry);
+    this.duration = new FastHistogram('cliproxy_request_duration_seconds', 'Whole request latency, first byte in to last byte out', ['format'], LATENCY_BUCKETS, registry);
+    this.upstreamDuration = new FastHistogram('cliproxy_upstream_duration_seconds', 'Latency of each upstream attempt', ['provider'], LATENCY_BUCKETS, registry);
+    this.tokens = new FastCounter('cliproxy_tokens_total', 'Tokens by provider, model and kind', ['provider', 'model', 'kind'], registry);
+    this.inFlight = new FastGauge('cliproxy_requests_in_flight', 'Inference requests being served', [], registry);
+    const registers = [registry];
     new Gauge({
       name: 'cliproxy_cooldowns_active',
       help: 'Credential × model pairs cooling down',
@@ -65,31 +65,25 @@ export class GatewayMetrics {
   }
 
   requestStarted(): void {
-    if (this.enabled) this.inFlight.inc();
+    if (this.enabled) this.inFlight.value++;
   }
 
   requestEnded(format: string, record: Pick<UsageRecord, 'provider' | 'model' | 'status' | 'latencyMs' | 'inputTokens' | 'outputTokens' | 'cachedTokens' | 'reasoningTokens'>): void {
     if (!this.enabled) return;
-    this.inFlight.dec();
-    const key = `${format}\u0000${record.provider}\u0000${record.status}`;
-    let child = this.requestChildren.get(key);
-    if (child === undefined) {
-      child = this.requests.labels(format, record.provider, String(record.status));
-      this.requestChildren.set(key, child);
-    }
-    child.inc();
+    this.inFlight.value--;
+    this.requests.add(`${format}\u0000${record.provider}\u0000${record.status}`);
     const failure = errorClass(record.status);
-    if (failure !== undefined) this.errors.inc({ class: failure });
-    this.duration.observe({ format }, record.latencyMs / 1000);
-    const labels = { provider: record.provider, model: record.model };
-    if (record.inputTokens > 0) this.tokens.inc({ ...labels, kind: 'input' }, record.inputTokens);
-    if (record.outputTokens > 0) this.tokens.inc({ ...labels, kind: 'output' }, record.outputTokens);
-    if (record.cachedTokens > 0) this.tokens.inc({ ...labels, kind: 'cached' }, record.cachedTokens);
-    if (record.reasoningTokens > 0) this.tokens.inc({ ...labels, kind: 'reasoning' }, record.reasoningTokens);
+    if (failure !== undefined) this.errors.add(failure);
+    this.duration.observe(format, record.latencyMs / 1000);
+    const prefix = `${record.provider}\u0000${record.model}\u0000`;
+    if (record.inputTokens > 0) this.tokens.add(`${prefix}input`, record.inputTokens);
+    if (record.outputTokens > 0) this.tokens.add(`${prefix}output`, record.outputTokens);
+    if (record.cachedTokens > 0) this.tokens.add(`${prefix}cached`, record.cachedTokens);
+    if (record.reasoningTokens > 0) this.tokens.add(`${prefix}reasoning`, record.reasoningTokens);
   }
 
   upstreamAttempt(provider: string, latencyMs: number): void {
     if (!this.enabled) return;
-    this.upstreamDuration.observe({ provider }, latencyMs / 1000);
+    this.upstreamDuration.observe(provider, latencyMs / 1000);
   }
 }
