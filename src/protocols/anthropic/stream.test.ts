@@ -2,24 +2,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { IRRequest, IRStreamEvent } from '../ir.ts';
+import { assertSameAtEverySplit as assertSameAtEverySplitWith, parseWhole as parseWholeWith } from '../shared/stream-split.test-helper.ts';
 import { createAnthropicStreamParser, createAnthropicStreamRenderer } from './stream.ts';
 
-const encoder = new TextEncoder();
 
-function parseWhole(text: string): IRStreamEvent[] {
-  const parser = createAnthropicStreamParser();
-  return [...parser.push(encoder.encode(text)), ...parser.end()];
-}
-
-function assertSameAtEverySplit(text: string): void {
-  const bytes = encoder.encode(text);
-  const whole = parseWhole(text);
-  for (let at = 0; at <= bytes.length; at += 1) {
-    const parser = createAnthropicStreamParser();
-    const events = [...parser.push(bytes.subarray(0, at)), ...parser.push(bytes.subarray(at)), ...parser.end()];
-    assert.deepEqual(events, whole, `split at ${at}`);
-  }
-}
+const parseWhole = (text: string): IRStreamEvent[] => parseWholeWith(createAnthropicStreamParser, text);
+const assertSameAtEverySplit = (text: string): void => assertSameAtEverySplitWith(createAnthropicStreamParser, text);
 
 function event(payload: Record<string, unknown>, padding = ''): string {
   return `event: ${String(payload['type'])}\ndata: ${JSON.stringify(payload)}${padding}\n\n`;

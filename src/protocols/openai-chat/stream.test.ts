@@ -2,24 +2,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { IRRequest, IRStreamEvent } from '../ir.ts';
+import { assertSameAtEverySplit as assertSameAtEverySplitWith, parseWhole as parseWholeWith } from '../shared/stream-split.test-helper.ts';
 import { createOpenAIChatStreamParser, createOpenAIChatStreamRenderer } from './stream.ts';
 
-const encoder = new TextEncoder();
 
-function parseWhole(text: string): IRStreamEvent[] {
-  const parser = createOpenAIChatStreamParser();
-  return [...parser.push(encoder.encode(text)), ...parser.end()];
-}
-
-function assertSameAtEverySplit(text: string): void {
-  const bytes = encoder.encode(text);
-  const whole = parseWhole(text);
-  for (let at = 0; at <= bytes.length; at += 1) {
-    const parser = createOpenAIChatStreamParser();
-    const events = [...parser.push(bytes.subarray(0, at)), ...parser.push(bytes.subarray(at)), ...parser.end()];
-    assert.deepEqual(events, whole, `split at ${at}`);
-  }
-}
+const parseWhole = (text: string): IRStreamEvent[] => parseWholeWith(createOpenAIChatStreamParser, text);
+const assertSameAtEverySplit = (text: string): void => assertSameAtEverySplitWith(createOpenAIChatStreamParser, text);
 
 function chunk(delta: Record<string, unknown>, finishReason: string | null = null, extra: Record<string, unknown> = {}): string {
   return `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 10, model: 'm', choices: [{ index: 0, delta, finish_reason: finishReason }], ...extra })}\n\n`;
