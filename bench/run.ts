@@ -30,6 +30,7 @@ import { readMemory } from './process-stats.ts';
 import { renderMarkdown } from './report.ts';
 import type { Cell, OpenStreamsCell, RunResults, Section, TargetSummary } from './results.ts';
 import { measureRoutingCost } from './routing-cost.ts';
+import { buildServer } from '../scripts/build.ts';
 import type { RoutingCostRow } from './routing-cost.ts';
 import { scenarios as allScenarios } from './scenarios.ts';
 import type { Environment, LoadScenario, OpenStreamsScenario, Scenario } from './scenarios.ts';
@@ -250,6 +251,8 @@ function cellsFrom(group: LoadScenario[], started: Started[], outcomes: Map<stri
 async function main(): Promise<void> {
   mkdirSync(logDir, { recursive: true });
   if (profiled.size > 0) mkdirSync(profileDir, { recursive: true });
+  // cliproxy runs as users run it (`npm start`, the bin): the bundle, rebuilt from this tree.
+  await buildServer();
   const machine = describeMachine(repoRoot);
   if (affinity !== undefined) pinSelf(affinity.loadGenerator);
   const pinning = affinity === undefined ? 'unpinned' : `load generator on CPU ${affinity.loadGenerator}, servers on CPU ${affinity.servers}`;

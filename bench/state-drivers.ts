@@ -101,7 +101,7 @@ async function startDriver(driver: StateDriverName, upstreamOrigin: string, redi
   };
   writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
   const child = spawnNode(`cliproxy-${driver}`, {
-    args: ['src/cli.ts', 'serve', '--config', configPath],
+    args: ['dist/cli.js', 'serve', '--config', configPath],
     cwd: repoRoot,
     logPath: join(logDir, `cliproxy-state-${driver}.log`),
     env: isolatedEnv(),

@@ -172,7 +172,7 @@ const cliproxy: Target = {
     };
     writeFileSync(configPath, stringify(config));
     const child = spawnNode('cliproxy', {
-      args: [...context.nodeFlags, 'src/cli.ts', 'serve', '--config', configPath],
+      args: [...context.nodeFlags, 'dist/cli.js', 'serve', '--config', configPath],
       cwd: context.repoRoot,
       logPath: context.logPath,
       env: isolatedEnv({ CLIPROXY_LOG_LEVEL: 'silent', NODE_ENV: 'production' }),

@@ -12,6 +12,7 @@ import { startGateway } from './server/gateway.ts';
 import { OAuthCredentials } from './providers/oauth-credentials.ts';
 import { GatewayError } from './errors.ts';
 import { importKiroToken } from './auth/kiro-import.ts';
+import { PACKAGE_ROOT } from './package-root.ts';
 
 const USAGE = `cliproxy — an LLM gateway
 
@@ -32,7 +33,7 @@ Options:
 `;
 
 function version(): string {
-  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  const manifest = JSON.parse(readFileSync(new URL('package.json', PACKAGE_ROOT), 'utf8')) as { version: string };
   return manifest.version;
 }
 

@@ -3,7 +3,7 @@
  * (snake_case), validated with zod so that every problem names its key path.
  * Durations and sizes accept human units (see units.ts).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseDuration, parseSize } from './units.ts';
 
 const duration = z.union([z.number(), z.string()]).transform((value, context) => {

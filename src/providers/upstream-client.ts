@@ -5,7 +5,8 @@
  * any byte reaches the client; its body is then piped to a sink with backpressure, or read
  * whole. Transport failures become GatewayErrors with stable codes.
  */
-import { Agent, type Dispatcher } from 'undici';
+import type { Agent as UndiciAgent, Dispatcher } from 'undici';
+import Agent from 'undici/lib/dispatcher/agent.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import { GatewayError } from '../errors.ts';
 
@@ -140,7 +141,7 @@ export interface UpstreamClientOptions {
 }
 
 export class UpstreamClient {
-  private readonly agent: Agent;
+  private readonly agent: UndiciAgent;
 
   constructor(options: UpstreamClientOptions) {
     this.agent = new Agent({

@@ -3,7 +3,7 @@
  * listen, and watch the config file. A reload builds a complete new runtime and swaps it
  * in only when every part of it is valid; otherwise the running config stays.
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildConfig, ConfigError, readConfigFile, type GatewayConfig } from '../config/load.ts';
 import type { Env } from '../config/expand-env.ts';
@@ -32,6 +32,11 @@ import type { StateStore } from '../state/types.ts';
 import { parseCredential, timeOf, type Credential as StoredCredential } from '../auth/credential.ts';
 import type { TokenStore } from '../auth/token-store.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
+
+// `node:http` as CommonJS: an ES import of it builds a namespace of every export, and the
+// lazy WebSocket and EventSource getters among them load Node's whole bundled undici
+// (~1 MB of source, ~3 MB of idle RSS) that the gateway never uses.
+const http = process.getBuiltinModule('node:http');
 
 export interface GatewayOptions {
   /** A raw config object (as parsed from YAML); takes precedence over `configPath`. */
@@ -249,7 +254,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     },
   };
 
-  const server: Server = createServer({ keepAlive: true, requestTimeout: 0, headersTimeout: 60_000 }, createHandler(context));
+  const server: Server = http.createServer({ keepAlive: true, requestTimeout: 0, headersTimeout: 60_000 }, createHandler(context));
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

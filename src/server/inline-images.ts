@@ -9,7 +9,7 @@
  */
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
-import { Agent, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import { GatewayError } from '../errors.ts';
 import type { ContentPart, IRRequest, ImagePart } from '../protocols/ir.ts';
 
@@ -67,19 +67,28 @@ function guardedLookup(allowHosts: ReadonlySet<string>) {
 
 export class ImageFetcher {
   private readonly settings: ImageFetchSettings;
-  private readonly agent: Agent;
+  /** Made on the first fetch: most gateways never fetch an image, and all of undici (its
+   *  request API included) is loaded only then. */
+  private agent: Promise<Agent> | undefined;
 
   constructor(settings: ImageFetchSettings) {
     this.settings = settings;
-    const allow = new Set(settings.allowHosts.map((host) => host.toLowerCase()));
-    this.agent = new Agent({ connect: { lookup: guardedLookup(allow), timeout: settings.timeoutMs }, connections: 16 });
+  }
+
+  private connectionPool(): Promise<Agent> {
+    if (this.closing !== undefined) return Promise.reject(new Error('the image fetcher is closed'));
+    this.agent ??= import('undici').then(({ Agent: AgentClass }) => {
+      const allow = new Set(this.settings.allowHosts.map((host) => host.toLowerCase()));
+      return new AgentClass({ connect: { lookup: guardedLookup(allow), timeout: this.settings.timeoutMs }, connections: 16 });
+    });
+    return this.agent;
   }
 
   private closing: Promise<void> | undefined;
 
   /** Idempotent: a reload and a shutdown may both close the same fetcher. */
   close(): Promise<void> {
-    this.closing ??= this.agent.close();
+    this.closing ??= this.agent === undefined ? Promise.resolve() : this.agent.then((agent) => agent.close());
     return this.closing;
   }
 
@@ -96,8 +105,9 @@ export class ImageFetcher {
         throw refused(url, `${literal} is not a public address`);
       }
       let response: Dispatcher.ResponseData;
+      const agent = await this.connectionPool();
       try {
-        response = await this.agent.request({
+        response = await agent.request({
           origin: target.origin,
           path: target.pathname + target.search,
           method: 'GET',

@@ -1,11 +1,10 @@
 /**
- * Prometheus metrics (`GET /metrics`, prom-client): requests, errors by class, latency
+ * Prometheus metrics (`GET /metrics`, text exposition format): requests, errors by class, latency
  * histograms for whole requests and for upstream attempts, tokens, requests in flight,
  * active cooldowns, and the state driver's health. One registry per gateway, so several
  * gateways in one process (tests) do not collide.
  */
-import { Gauge, Registry } from 'prom-client';
-import { FastCounter, FastGauge, FastHistogram } from './fast-metrics.ts';
+import { CollectedGauge, FastCounter, FastGauge, FastHistogram, MetricsRegistry } from './fast-metrics.ts';
 import type { StateStore } from '../state/types.ts';
 import type { UsageRecord } from '../state/types.ts';
 
@@ -24,7 +23,7 @@ export function errorClass(status: number): string | undefined {
 }
 
 export class GatewayMetrics {
-  readonly registry = new Registry();
+  readonly registry = new MetricsRegistry();
   /** `metrics.enabled: false` turns counting off (and `/metrics` answers 404). */
   enabled = true;
   private readonly requests: FastCounter;
@@ -42,25 +41,11 @@ export class GatewayMetrics {
     this.upstreamDuration = new FastHistogram('cliproxy_upstream_duration_seconds', 'Latency of each upstream attempt', ['provider'], LATENCY_BUCKETS, registry);
     this.tokens = new FastCounter('cliproxy_tokens_total', 'Tokens by provider, model and kind', ['provider', 'model', 'kind'], registry);
     this.inFlight = new FastGauge('cliproxy_requests_in_flight', 'Inference requests being served', [], registry);
-    const registers = [registry];
-    new Gauge({
-      name: 'cliproxy_cooldowns_active',
-      help: 'Credential × model pairs cooling down',
-      registers,
-      async collect() {
-        this.set((await state().listCooldowns(now())).length);
-      },
-    });
-    new Gauge({
-      name: 'cliproxy_state_healthy',
-      help: '1 when the state driver serves from its intended backend, 0 while it falls back',
-      labelNames: ['driver'],
-      registers,
-      collect() {
-        const health = state().health();
-        this.reset();
-        this.set({ driver: health.driver }, health.ok ? 1 : 0);
-      },
+    new CollectedGauge('cliproxy_cooldowns_active', 'Credential × model pairs cooling down', [], registry, async () =>
+      new Map([['', (await state().listCooldowns(now())).length]]));
+    new CollectedGauge('cliproxy_state_healthy', '1 when the state driver serves from its intended backend, 0 while it falls back', ['driver'], registry, () => {
+      const health = state().health();
+      return new Map([[health.driver, health.ok ? 1 : 0]]);
     });
   }
 

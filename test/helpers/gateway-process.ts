@@ -49,6 +49,8 @@ export interface GatewayProcessOptions {
   startTimeoutMs?: number;
   /** Extra environment (PATH and a private HOME are always set, nothing else is inherited). */
   env?: Record<string, string>;
+  /** The script that runs the CLI; default `src/cli.ts` (the bundle test passes its `cli.js`). */
+  entry?: string;
 }
 
 /** Starts `cliproxy serve` with `config` (raw, YAML schema); set `log_level: info` or lower. */
@@ -56,7 +58,7 @@ export async function startGatewayProcess(config: Record<string, unknown>, optio
   const home = await mkdtemp(join(tmpdir(), 'cliproxy-process-'));
   const configPath = join(home, 'cliproxy.yaml');
   await writeFile(configPath, `${JSON.stringify(config, null, 2)}\n`);
-  const child = spawn(process.execPath, ['src/cli.ts', 'serve', '--config', configPath], {
+  const child = spawn(process.execPath, [options.entry ?? 'src/cli.ts', 'serve', '--config', configPath], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: home, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

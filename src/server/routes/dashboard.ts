@@ -10,8 +10,9 @@ import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GatewayError } from '../../errors.ts';
 import type { GatewayContext } from '../runtime.ts';
+import { PACKAGE_ROOT } from '../../package-root.ts';
 
-const ROOT = fileURLToPath(new URL('../../../dashboard/dist/', import.meta.url));
+const ROOT = fileURLToPath(new URL('dashboard/dist/', PACKAGE_ROOT));
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
