@@ -76,6 +76,8 @@ interface Plan {
   tiers: Tuple[][];
   /** Running sums of weights (for `weighted`). */
   cumulative: number[];
+  /** Whether some priority tier has more than one candidate to rotate through. */
+  tiersRotate: boolean;
 }
 
 interface Served {
@@ -130,7 +132,10 @@ export class Router {
       }
       const strategy = this.strategyFor(name);
       const rotating = strategy === 'round_robin' || strategy === 'priority';
-      const start = rotating ? await this.deps.cursor(`rr:${name}`) : 0;
+      // A rotation of one (one candidate, or one per priority tier) has nothing to turn:
+      // no cursor round trip to the state.
+      const turns = strategy === 'round_robin' ? plan.tuples.length > 1 : plan.tiersRotate;
+      const start = rotating && turns ? await this.deps.cursor(`rr:${name}`) : 0;
       const before = out.length;
       // Cooling slots passed over before this link's first pick, in the pick's rotation
       // (its priority tier under `priority`): their turns are handed on by moving the cursor
@@ -145,7 +150,9 @@ export class Router {
           continue;
         }
         const tier = strategy === 'priority' ? tuple.served.entry.priority : 0;
-        const cooldown = await this.deps.cooldowns.active(tuple.cooldownKey);
+        // The in-process state answers "no cooldown" at once for nearly every key.
+        const cooldowns = this.deps.cooldowns;
+        const cooldown = cooldowns.isClear(tuple.cooldownKey) ? undefined : await cooldowns.active(tuple.cooldownKey);
         if (cooldown !== undefined) {
           cooling.push(cooldown);
           if (rotating && out.length === before) {
@@ -284,7 +291,7 @@ export class Router {
     }
     let sum = 0;
     const cumulative = tuples.map((tuple) => (sum += tuple.weight));
-    const plan = { tuples, tiers, cumulative };
+    const plan = { tuples, tiers, cumulative, tiersRotate: tiers.some((tier) => tier.length > 1) };
     this.plans.set(key, plan);
     return plan;
   }

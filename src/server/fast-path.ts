@@ -61,11 +61,13 @@ const DROPPED_RESPONSE_HEADERS = new Set([
 /** The upstream's response headers minus hop-by-hop ones and cookies, plus ours. */
 export function responseHeaders(upstream: IncomingHttpHeaders, extra: Record<string, string>): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(upstream)) {
+  for (const name in upstream) {
+    const value = upstream[name];
     if (value === undefined || DROPPED_RESPONSE_HEADERS.has(name)) continue;
     out[name] = value;
   }
-  return Object.assign(out, extra);
+  for (const name in extra) out[name] = extra[name] as string;
+  return out;
 }
 
 export interface RelayOutcome {

@@ -138,7 +138,7 @@ async function route(call: InboundCall, response: ServerResponse, context: Gatew
     for (let round = 0; ; round++) {
       const outcome = await tryCandidates(call, candidates, response, context, abort.signal, tokens, keepAlive);
       if (outcome.kind === 'served') {
-        await context.limits.settle(clientHeld, outcome.tokens);
+        if (clientHeld.length > 0) await context.limits.settle(clientHeld, outcome.tokens);
         Object.assign(usage, outcome.usage);
         return;
       }
@@ -264,15 +264,15 @@ async function tryCandidates(
     if (result === undefined) continue;
     const latency = performance.now() - started;
     context.metrics.upstreamAttempt(candidate.provider, latency);
-    const policy = policyFrom(candidate.entry.cooldown, routing.maxCooldownMs);
     const target = { provider: candidate.provider, credential: credentialId, model: candidate.upstreamModel, key: candidate.cooldownKey };
     if (result.kind === 'done') {
       context.stats.targetEnd(candidate.targetKey, result.ok ? latency : undefined);
       const used = result.usage === undefined ? undefined : result.usage.input + result.usage.output;
-      await context.limits.settle(admission.held, used);
+      if (admission.held.length > 0) await context.limits.settle(admission.held, used);
       if (result.ok) {
         context.stats.succeed(candidate.provider, latency);
-        await context.cooldowns.recordSuccess(candidate.cooldownKey);
+        // Nearly always clear: no strikes to reset, no state round trip.
+        if (!context.cooldowns.isClear(candidate.cooldownKey)) await context.cooldowns.recordSuccess(candidate.cooldownKey);
       } else if (signal.aborted) {
         // The client went away mid-answer: that says nothing about the provider.
         context.stats.cancel(candidate.provider);
@@ -281,7 +281,7 @@ async function tryCandidates(
         // Upstream messages can quote the credential back ("Incorrect API key provided: sk-…").
         const message = redactSecrets(error.message, runtime.secrets);
         context.stats.fail(candidate.provider, error.status, error.code, message);
-        await context.cooldowns.recordFailure(target, { status: error.status, code: error.code, message }, policy);
+        await context.cooldowns.recordFailure(target, { status: error.status, code: error.code, message }, policyFrom(candidate.entry.cooldown, routing.maxCooldownMs));
       }
       if (result.usage !== undefined) context.stats.addTokens(candidate.provider, result.usage.input, result.usage.output);
       return {
@@ -291,7 +291,7 @@ async function tryCandidates(
       };
     }
     context.stats.targetEnd(candidate.targetKey, undefined);
-    await context.limits.settle(admission.held, 0);
+    if (admission.held.length > 0) await context.limits.settle(admission.held, 0);
     if (signal.aborted) {
       // The client went away before an answer: no failure of the provider's, no cooldown.
       context.stats.cancel(candidate.provider);
@@ -310,7 +310,7 @@ async function tryCandidates(
       headers: captured?.headers as IncomingHttpHeaders | undefined,
       body,
       message,
-    }, policy);
+    }, policyFrom(candidate.entry.cooldown, routing.maxCooldownMs));
     context.logger.warn({
       request_id: call.requestId,
       provider: candidate.provider,

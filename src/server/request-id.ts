@@ -7,14 +7,17 @@ import { randomBytes } from 'node:crypto';
 
 const prefix = randomBytes(3).toString('hex');
 let sequence = 0;
-const ids = new WeakMap<IncomingMessage, string>();
+// On the request object itself: a WeakMap entry costs an ephemeron per request for the GC.
+const ID = Symbol('cliproxy.requestId');
+
+type Tagged = IncomingMessage & { [ID]?: string };
 
 export function assignRequestId(request: IncomingMessage): string {
   const id = `${prefix}-${(++sequence).toString(36)}`;
-  ids.set(request, id);
+  (request as Tagged)[ID] = id;
   return id;
 }
 
 export function requestIdOf(request: IncomingMessage): string {
-  return ids.get(request) ?? assignRequestId(request);
+  return (request as Tagged)[ID] ?? assignRequestId(request);
 }

@@ -68,3 +68,26 @@ test('UsageTap finds usage in a body smaller than its tail window', () => {
   assert.deepEqual(found, { prompt_tokens: 3, completion_tokens: 4 });
   assert.deepEqual(openAIUsage(found as Record<string, unknown>), { input: 3, output: 4, cached: 0, reasoning: 0 });
 });
+
+test('UsageTap keeps a bounded tail over a long stream of small chunks, and still finds the last usage', () => {
+  let found: Record<string, unknown> | undefined;
+  const tap = new UsageTap('usage', (value) => { found = value; }, 512);
+  const event = (text: string): Buffer => Buffer.from(`data: {"choices":[{"delta":{"content":"${text}"}}],"usage":null}\n\n`);
+  for (let index = 0; index < 1000; index++) tap.push(event(`piece ${index}`));
+  tap.push(Buffer.from('data: {"choices":[],"usage":{"prompt_tokens":7,'));
+  tap.push(Buffer.from('"completion_tokens":1000}}\n\n'));
+  tap.push(Buffer.from('data: [DONE]\n\n'));
+  tap.end();
+  assert.deepEqual(found, { prompt_tokens: 7, completion_tokens: 1000 });
+});
+
+test('UsageTap reads no usage that starts more than tailBytes before the end (the documented bound)', () => {
+  let found: Record<string, unknown> | undefined;
+  const tap = new UsageTap('usage', (value) => { found = value; }, 256);
+  tap.push(Buffer.from('{"id":"x",'));
+  tap.push(Buffer.from('"usage":{"prompt_tokens":1,"completion_tokens":2},'));
+  for (let index = 0; index < 40; index++) tap.push(Buffer.from(`"pad${index}":"${'x'.repeat(20)}",`));
+  tap.push(Buffer.from('"end":true}'));
+  tap.end();
+  assert.equal(found, undefined);
+});

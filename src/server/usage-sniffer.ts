@@ -213,6 +213,13 @@ export function readUsageFor(format: 'openai-chat' | 'openai-responses' | 'anthr
  * Anthropic's message_delta, any JSON body), and for Anthropic also in the first event
  * (message_start). So only the first chunk and the last `tailBytes` are searched, at the
  * end of the response: the bytes in between pass with no work at all.
+ *
+ * The tail holds chunks as they came (views, no copy) until there are `MAX_VIEWS` of them;
+ * it is then compacted into one copy of its last `tailBytes`. A long stream so keeps at most
+ * ~`tailBytes` plus a few chunks, never its whole body: with a thousand slow streams open,
+ * retaining every chunk cost ~50 KB each and grew V8's young generation fourfold.
+ * `tailBytes` (default 4 KiB) bounds how far before the end a usage object may start: the
+ * usage sits within a few hundred bytes of it in every format.
  */
 export class UsageTap {
   private readonly key: string;
@@ -222,7 +229,7 @@ export class UsageTap {
   private tailSize = 0;
   private first = true;
 
-  constructor(key: string, onObject: (value: Record<string, unknown>) => void, tailBytes = 64 * 1024) {
+  constructor(key: string, onObject: (value: Record<string, unknown>) => void, tailBytes = 4 * 1024) {
     this.key = key;
     this.onObject = onObject;
     this.tailBytes = tailBytes;
@@ -238,6 +245,24 @@ export class UsageTap {
     while (this.tail.length > 1 && this.tailSize - (this.tail[0] as Buffer).length >= this.tailBytes) {
       this.tailSize -= (this.tail.shift() as Buffer).length;
     }
+    if (this.tail.length > MAX_VIEWS) this.compact();
+  }
+
+  /** Replaces the views with one copy of the tail's last `tailBytes` (one allocation). */
+  private compact(): void {
+    const size = Math.min(this.tailSize, this.tailBytes);
+    // A copy of its own, outside the shared pool: the views pinned whatever buffers the chunks came in.
+    const copy = Buffer.allocUnsafeSlow(size);
+    let end = size;
+    for (let index = this.tail.length - 1; index >= 0 && end > 0; index--) {
+      const chunk = this.tail[index] as Buffer;
+      const take = Math.min(chunk.length, end);
+      chunk.copy(copy, end - take, chunk.length - take);
+      end -= take;
+    }
+    this.tail.length = 0;
+    this.tail.push(copy);
+    this.tailSize = size;
   }
 
   /**
@@ -253,3 +278,6 @@ export class UsageTap {
     if (at >= 0) new UsageSniffer(this.key, this.onObject).push(tail.subarray(at));
   }
 }
+
+/** Chunk views a UsageTap keeps before compacting them into one copy. */
+const MAX_VIEWS = 16;

@@ -7,6 +7,7 @@ import { describe, test } from 'node:test';
 import { assertUsageMatches, cooldownFixture, stateContract, usageFixture, usageQueries } from './contract.test-helper.ts';
 import { MemoryState } from './memory.ts';
 import { LocalState, SCHEMA_VERSION } from './sqlite.ts';
+import type { UsageRecord } from './types.ts';
 
 async function temporaryDirectory(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'cliproxy-state-'));
@@ -146,15 +147,74 @@ describe('LocalState', () => {
     }
   });
 
-  test('uses the indexes for filtered queries', async () => {
+  test('filtered queries use the time index; the per-column indexes of schema 1 are gone', async () => {
     const dataDir = await temporaryDirectory();
     try {
       const state = new LocalState({ dataDir });
       await state.close();
       const database = new DatabaseSync(state.path);
       const plan = database.prepare("EXPLAIN QUERY PLAN SELECT * FROM usage WHERE model = ? AND time >= ?").all('gpt-4o', 0).map((row) => String(row.detail)).join('\n');
+      const indexes = database.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'usage' AND name NOT LIKE 'sqlite_%'").all().map((row) => String(row.name));
       database.close();
-      assert.match(plan, /usage_model_time/);
+      assert.match(plan, /usage_time/);
+      assert.deepEqual(indexes, ['usage_time']);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('migrates a schema 1 database: its records stay, its extra indexes go', async () => {
+    const dataDir = await temporaryDirectory();
+    try {
+      const path = join(dataDir, 'cliproxy.db');
+      const old = new DatabaseSync(path);
+      old.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO meta (key, value) VALUES ('schema_version', '1');
+        CREATE TABLE cooldowns (key TEXT PRIMARY KEY, provider TEXT NOT NULL, credential TEXT NOT NULL, model TEXT NOT NULL,
+          until INTEGER NOT NULL, since INTEGER NOT NULL, reason TEXT NOT NULL, status INTEGER, message TEXT NOT NULL, strikes INTEGER NOT NULL);
+        CREATE TABLE strikes (key TEXT PRIMARY KEY, count INTEGER NOT NULL);
+        CREATE TABLE usage (id INTEGER PRIMARY KEY, time INTEGER NOT NULL, client TEXT NOT NULL, provider TEXT NOT NULL,
+          credential TEXT NOT NULL, model TEXT NOT NULL, input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,
+          cached_tokens INTEGER NOT NULL, reasoning_tokens INTEGER NOT NULL, latency_ms REAL NOT NULL, status INTEGER NOT NULL);
+        CREATE INDEX usage_time ON usage (time);
+        CREATE INDEX usage_model_time ON usage (model, time);
+        CREATE INDEX usage_provider_time ON usage (provider, time);
+        CREATE INDEX usage_client_time ON usage (client, time);
+        CREATE TABLE documents (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated INTEGER NOT NULL);
+        INSERT INTO usage (time, client, provider, credential, model, input_tokens, output_tokens, cached_tokens, reasoning_tokens, latency_ms, status)
+          VALUES (1000, 'c', 'openai', 'k1', 'gpt-4o', 10, 5, 0, 0, 12.5, 200);`);
+      old.close();
+      const state = new LocalState({ dataDir });
+      const records = await state.queryUsage({});
+      await state.close();
+      assert.equal(records.length, 1);
+      assert.deepEqual(records[0], { time: 1000, client: 'c', provider: 'openai', credential: 'k1', model: 'gpt-4o', inputTokens: 10, outputTokens: 5, cachedTokens: 0, reasoningTokens: 0, latencyMs: 12.5, status: 200 });
+      const database = new DatabaseSync(path, { readOnly: true });
+      const indexes = database.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'usage' AND name NOT LIKE 'sqlite_%'").all().map((row) => String(row.name));
+      const version = database.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get()?.value;
+      database.close();
+      assert.deepEqual(indexes, ['usage_time']);
+      assert.equal(version, String(SCHEMA_VERSION));
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('a batch of many records goes in several rows per INSERT, every record intact', async () => {
+    const dataDir = await temporaryDirectory();
+    try {
+      const records = usageFixture(75);
+      const state = new LocalState({ dataDir, flushIntervalMs: 3_600_000, flushBatchSize: 10_000 });
+      for (const record of records) await state.recordUsage(record);
+      await state.close();
+      const reopened = new LocalState({ dataDir });
+      try {
+        const byTime = (list: readonly UsageRecord[]): UsageRecord[] => [...list].sort((a, b) => a.time - b.time);
+        assert.deepEqual(byTime(await reopened.queryUsage({}) as UsageRecord[]), byTime(records));
+        await assertUsageMatches(reopened, records);
+      } finally {
+        await reopened.close();
+      }
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
