@@ -53,7 +53,8 @@ export function createAnthropicStreamRenderer(request: IRRequest): StreamRendere
   function delta(part: number, payload: Record<string, unknown>): string {
     // Deltas for a part whose block is already closed cannot be expressed: blocks do not reopen.
     if (open === undefined || open.part !== part) return '';
-    return frame('content_block_delta', { index: open.block, delta: payload });
+    // What frame() writes, without spreading and re-serialising the envelope for every delta.
+    return `event: content_block_delta\ndata: {"type":"content_block_delta","index":${open.block},"delta":${JSON.stringify(payload)}}\n\n`;
   }
 
   function render(event: IRStreamEvent): string {

@@ -176,3 +176,16 @@ describe('createAnthropicStreamRenderer', () => {
     assert.deepEqual(frames(text).map((frame) => frame.event), ['message_start', 'content_block_start', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop']);
   });
 });
+
+describe('createAnthropicStreamRenderer bytes', () => {
+  it('writes each content_block_delta exactly as JSON.stringify writes the event object', () => {
+    const renderer = createAnthropicStreamRenderer(request);
+    renderer.render({ type: 'message-start', id: 'msg_1', model: 'm' });
+    renderer.render({ type: 'part-start', index: 0, part: { type: 'text' } });
+    const text = renderer.render({ type: 'text-delta', index: 0, text: 'a "quoted" \n line — ☃' });
+    assert.equal(text, `event: content_block_delta\ndata: ${JSON.stringify({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'a "quoted" \n line — ☃' } })}\n\n`);
+    renderer.render({ type: 'part-start', index: 1, part: { type: 'thinking' } });
+    const thinking = renderer.render({ type: 'thinking-delta', index: 1, text: 'hm' });
+    assert.equal(thinking, `event: content_block_delta\ndata: ${JSON.stringify({ type: 'content_block_delta', index: 1, delta: { type: 'thinking_delta', thinking: 'hm' } })}\n\n`);
+  });
+});

@@ -5,13 +5,14 @@
  * is read the same way. Strings are tracked so braces inside them do not count.
  */
 
+import { createUtf8StreamDecoder } from '../shared/utf8-stream.ts';
 export interface JsonArrayReader {
   push(chunk: Uint8Array): string[];
   end(): string[];
 }
 
 export function createJsonArrayReader(): JsonArrayReader {
-  const decoder = new TextDecoder('utf-8');
+  const decoder = createUtf8StreamDecoder();
   let inArray = false;
   let closed = false;
   let depth = 0;
@@ -58,10 +59,10 @@ export function createJsonArrayReader(): JsonArrayReader {
 
   return {
     push(chunk: Uint8Array): string[] {
-      return scan(decoder.decode(chunk, { stream: true }));
+      return scan(decoder.write(chunk));
     },
     end(): string[] {
-      const elements = scan(decoder.decode());
+      const elements = scan(decoder.end());
       // An unfinished element is handed out as is: the caller reports it as unparseable.
       if (depth > 0 && pending !== '') elements.push(pending);
       pending = '';

@@ -5,10 +5,11 @@
  * JSON error object (`{\n  "error": {\n ...}`) that is no SSE at all. Lines that are not SSE
  * fields are collected here and handed out as one payload as soon as they form valid JSON
  * (or at the next blank line / end of input), so the error surfaces instead of vanishing.
- * Chunks may split anywhere: inside a UTF-8 sequence (streaming TextDecoder) or between the
+ * Chunks may split anywhere: inside a UTF-8 sequence (held back until complete) or between the
  * `\r` and `\n` of Google's `\r\n\r\n` (a trailing `\r` waits for the next chunk).
  */
 
+import { createUtf8StreamDecoder } from '../shared/utf8-stream.ts';
 export interface GeminiSsePayload {
   /** `data` for `data:` events, `bare` for JSON that arrived outside SSE framing. */
   kind: 'data' | 'bare';
@@ -23,7 +24,7 @@ export interface GeminiSseReader {
 const MAX_BARE_PROBE = 1 << 20;
 
 export function createGeminiSseReader(): GeminiSseReader {
-  const decoder = new TextDecoder('utf-8');
+  const decoder = createUtf8StreamDecoder();
   let buffer = '';
   let dataLines: string[] = [];
   let strayLines: string[] = [];
@@ -94,13 +95,13 @@ export function createGeminiSseReader(): GeminiSseReader {
   return {
     push(chunk: Uint8Array): GeminiSsePayload[] {
       const payloads: GeminiSsePayload[] = [];
-      buffer += decoder.decode(chunk, { stream: true });
+      buffer += decoder.write(chunk);
       drain(false, payloads);
       return payloads;
     },
     end(): GeminiSsePayload[] {
       const payloads: GeminiSsePayload[] = [];
-      buffer += decoder.decode();
+      buffer += decoder.end();
       drain(true, payloads);
       if (buffer !== '') handleLine(buffer, payloads);
       buffer = '';

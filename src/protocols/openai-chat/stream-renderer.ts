@@ -33,15 +33,21 @@ export function createOpenAIChatStreamRenderer(request: IRRequest): StreamRender
     return created;
   }
 
+  /**
+   * The text every chunk starts with, up to its delta: what JSON.stringify writes for an
+   * OpenAIChatCompletionChunk, key for key, made once per id, model and timestamp instead of
+   * once per chunk (the envelope was most of the rendering's cost).
+   */
+  let envelope: { id: string; model: string; created: number; prefix: string } | undefined;
+
   function chunk(delta: OpenAIChunkDelta, finishReason: string | null = null): string {
-    const payload: OpenAIChatCompletionChunk = {
-      id: id === '' ? 'chatcmpl-cliproxy' : id,
-      object: 'chat.completion.chunk',
-      created: stamp(),
-      model,
-      choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }],
-    };
-    return frame(payload);
+    const shownId = id === '' ? 'chatcmpl-cliproxy' : id;
+    const time = stamp();
+    if (envelope === undefined || envelope.id !== shownId || envelope.model !== model || envelope.created !== time) {
+      const head: Omit<OpenAIChatCompletionChunk, 'choices'> = { id: shownId, object: 'chat.completion.chunk', created: time, model };
+      envelope = { id: shownId, model, created: time, prefix: `data: ${JSON.stringify(head).slice(0, -1)},"choices":[{"index":0,"delta":` };
+    }
+    return `${envelope.prefix}${JSON.stringify(delta)},"finish_reason":${JSON.stringify(finishReason)},"logprobs":null}]}\n\n`;
   }
 
   /** Every client-visible stream opens with the role delta, even when the upstream skipped its start. */

@@ -242,3 +242,26 @@ describe('createOpenAIChatStreamRenderer', () => {
     ]);
   });
 });
+
+describe('createOpenAIChatStreamRenderer bytes', () => {
+  it('writes each chunk exactly as JSON.stringify writes the chunk object, across id, model and time changes', () => {
+    const renderer = createOpenAIChatStreamRenderer({ ...request, includeUsage: false });
+    const expected = (id: string, created: number, model: string, delta: Record<string, unknown>, finish: string | null = null): string =>
+      `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] })}\n\n`;
+    const events: IRStreamEvent[] = [
+      { type: 'message-start', id: 'c"1', model: 'm\\x', created: 7 },
+      { type: 'part-start', index: 0, part: { type: 'text' } },
+      { type: 'text-delta', index: 0, text: 'a "quoted" \n line — ☃' },
+      { type: 'message-start', id: 'c2', model: 'other', created: 8 },
+      { type: 'thinking-delta', index: 0, text: 'hm' },
+      { type: 'finish', reason: 'stop' },
+    ];
+    const text = events.map((event) => renderer.render(event)).join('');
+    assert.equal(text, [
+      expected('c"1', 7, 'm\\x', { role: 'assistant', content: '' }),
+      expected('c"1', 7, 'm\\x', { content: 'a "quoted" \n line — ☃' }),
+      expected('c2', 8, 'other', { reasoning_content: 'hm' }),
+      expected('c2', 8, 'other', {}, 'stop'),
+    ].join(''));
+  });
+});

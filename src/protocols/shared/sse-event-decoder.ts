@@ -1,13 +1,15 @@
 /**
  * Incremental `text/event-stream` decoder: bytes in, `{event, data}` records out.
  *
- * Upstream chunks split anywhere: inside a multi-byte UTF-8 character (the TextDecoder runs
- * in streaming mode), between the `\r` and `\n` of a CRLF (a trailing `\r` waits for the next
+ * Upstream chunks split anywhere: inside a multi-byte UTF-8 character (held back until its
+ * last byte comes), between the `\r` and `\n` of a CRLF (a trailing `\r` waits for the next
  * chunk), or before the final blank line (`end()` dispatches what is pending). Comments
  * (`: ping`), `id:` and `retry:` lines are skipped. One deliberate departure from the spec: a
  * line that starts with `{` is taken as data, because some upstreams answer a failed
  * streaming call with a bare JSON error object and dropping it would hide the error.
  */
+
+import { createUtf8StreamDecoder } from './utf8-stream.ts';
 
 export interface SseEvent {
   /** The `event:` field, when the upstream names its events (Anthropic does). */
@@ -27,7 +29,7 @@ export interface SseEventDecoder {
  * decoder.push(new TextEncoder().encode('event: ping\ndata: {}\n\n')); // [{ event: 'ping', data: '{}' }]
  */
 export function createSseEventDecoder(): SseEventDecoder {
-  const textDecoder = new TextDecoder('utf-8');
+  const textDecoder = createUtf8StreamDecoder();
   let buffer = '';
   let eventName: string | undefined;
   let dataLines: string[] = [];
@@ -61,37 +63,41 @@ export function createSseEventDecoder(): SseEventDecoder {
   }
 
   function drainLines(final: boolean, into: SseEvent[]): void {
+    // Native searches for the terminators; upstreams end lines with \n almost always, so the
+    // \r search usually runs once per chunk and finds nothing.
     let start = 0;
-    let index = 0;
-    while (index < buffer.length) {
-      const char = buffer.charCodeAt(index);
-      if (char !== 13 && char !== 10) {
-        index += 1;
-        continue;
-      }
+    let cr = buffer.indexOf('\r');
+    for (;;) {
+      const lf = buffer.indexOf('\n', start);
+      if (cr !== -1 && cr < start) cr = buffer.indexOf('\r', start);
+      let end: number;
       let terminatorLength = 1;
-      if (char === 13) {
+      if (cr !== -1 && (lf === -1 || cr < lf)) {
         // A `\r` at the very end may be the first half of a CRLF split across chunks.
-        if (index + 1 === buffer.length && !final) break;
-        if (buffer.charCodeAt(index + 1) === 10) terminatorLength = 2;
+        if (cr + 1 === buffer.length && !final) break;
+        end = cr;
+        if (lf === cr + 1) terminatorLength = 2;
+      } else if (lf !== -1) {
+        end = lf;
+      } else {
+        break;
       }
-      handleLine(buffer.slice(start, index), into);
-      index += terminatorLength;
-      start = index;
+      handleLine(buffer.slice(start, end), into);
+      start = end + terminatorLength;
     }
-    buffer = buffer.slice(start);
+    buffer = start === 0 ? buffer : buffer.slice(start);
   }
 
   return {
     push(chunk: Uint8Array): SseEvent[] {
       const events: SseEvent[] = [];
-      buffer += textDecoder.decode(chunk, { stream: true });
+      buffer += textDecoder.write(chunk);
       drainLines(false, events);
       return events;
     },
     end(): SseEvent[] {
       const events: SseEvent[] = [];
-      buffer += textDecoder.decode();
+      buffer += textDecoder.end();
       drainLines(true, events);
       if (buffer !== '') handleLine(buffer, events);
       buffer = '';
