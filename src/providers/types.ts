@@ -10,6 +10,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { WireFormat } from '../protocols/ir.ts';
 import type { Limits } from '../config/schema.ts';
+import type { AbortLike } from './upstream-client.ts';
 
 export type ProviderCategory = 'direct' | 'aggregator' | 'proprietary' | 'custom';
 export type AuthType = 'api_key' | 'oauth_device_flow' | 'none';
@@ -74,7 +75,7 @@ export interface ForwardCall {
   body: Buffer;
   stream: boolean;
   credential: Credential | undefined;
-  signal: AbortSignal;
+  signal: AbortLike;
   /** Client headers the provider may pass on (e.g. `anthropic-beta`). */
   clientHeaders: IncomingHttpHeaders;
   /** What the request looks like, for OAuth providers' headers (Copilot's X-Initiator). */

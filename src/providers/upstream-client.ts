@@ -17,11 +17,18 @@ export type UpstreamRequest = UpstreamRequestBase & ({ url: URL } | {
   path: string;
 });
 
+/** What a request needs of a signal: a flag and an abort listener. AbortSignal has both. */
+export interface AbortLike {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
 interface UpstreamRequestBase {
   method: 'GET' | 'POST';
   headers: Record<string, string>;
   body?: Buffer | string;
-  signal?: AbortSignal;
+  signal?: AbortLike;
   /** Time allowed until the response head arrives. */
   firstByteTimeoutMs: number;
   /** Time allowed between two body chunks. */

@@ -30,6 +30,7 @@ import { policyFrom } from '../routing/cooldowns.ts';
 import { ANONYMOUS, type ClientIdentity } from './auth.ts';
 import type { Admission, LimitScope } from '../routing/limits.ts';
 import { readUsageFor, usageKeyFor, type TokenCounts } from './usage-sniffer.ts';
+import { Cancellation } from './cancellation.ts';
 
 export interface InboundCall {
   format: WireFormat;
@@ -127,7 +128,7 @@ async function route(call: InboundCall, response: ServerResponse, context: Gatew
     await context.limits.release(clientHeld);
     throw error;
   }
-  const abort = new AbortController();
+  const abort = new Cancellation();
   response.once('close', () => {
     if (!response.writableFinished) abort.abort();
   });
@@ -136,13 +137,13 @@ async function route(call: InboundCall, response: ServerResponse, context: Gatew
 
   try {
     for (let round = 0; ; round++) {
-      const outcome = await tryCandidates(call, candidates, response, context, abort.signal, tokens, keepAlive);
+      const outcome = await tryCandidates(call, candidates, response, context, abort, tokens, keepAlive);
       if (outcome.kind === 'served') {
         if (clientHeld.length > 0) await context.limits.settle(clientHeld, outcome.tokens);
         Object.assign(usage, outcome.usage);
         return;
       }
-      if (abort.signal.aborted) {
+      if (abort.aborted) {
         usage.status = 499;
         await context.limits.release(clientHeld);
         return;
@@ -188,7 +189,7 @@ async function tryCandidates(
   candidates: Candidate[],
   response: ServerResponse,
   context: GatewayContext,
-  signal: AbortSignal,
+  signal: Cancellation,
   tokens: number,
   keepAlive: KeepAlive | undefined,
 ): Promise<Outcome> {
@@ -498,7 +499,7 @@ interface Attempt {
   call: InboundCall;
   candidate: Candidate;
   response: ServerResponse;
-  signal: AbortSignal;
+  signal: Cancellation;
   /** Our own response headers (x-cliproxy-*). */
   ours: Record<string, string>;
   images: ImageFetcher;
@@ -545,7 +546,7 @@ async function attemptTranslated({ call, candidate, response, signal, ours, imag
   const target = ADAPTERS[targetFormat];
   const ir = parsedRequest(call);
   // Gemini takes images only inline: fetch URL images once, whatever number of attempts.
-  const outgoing = targetFormat === 'gemini' ? (call.inlined ??= await images.inline(ir, signal)) : ir;
+  const outgoing = targetFormat === 'gemini' ? (call.inlined ??= await images.inline(ir, signal.signal)) : ir;
   const wire = target.renderRequest({ ...outgoing, model: candidate.upstreamModel, stream: call.stream });
   if (targetFormat === candidate.entry.protocol) http.settings.quirks?.(wire, candidate.upstreamModel);
   const upstream = await http.forward({
@@ -580,7 +581,7 @@ async function attemptKiro({ call, candidate, response, signal, ours, images, ke
   const http = candidate.entry.http as NonNullable<Candidate['entry']['http']>;
   const ir = parsedRequest(call);
   // Kiro takes image bytes only.
-  const outgoing = call.inlined ??= await images.inline(ir, signal);
+  const outgoing = call.inlined ??= await images.inline(ir, signal.signal);
   const credential = candidate.credential;
   const authorization = credential?.oauth === true && http.settings.authorize !== undefined
     ? await http.settings.authorize(credential, call.hints ?? { initiator: 'user', vision: false })
@@ -721,7 +722,7 @@ async function attemptObject({ call, candidate, response, signal, ours, keepAliv
   const request = (ir === undefined
     ? { ...call.body, model: candidate.upstreamModel }
     : openai.renderRequest({ ...ir, model: candidate.upstreamModel, stream: call.stream })) as ChatRequest;
-  const context = { credential: candidate.credential, signal };
+  const context = { credential: candidate.credential, signal: signal.signal };
   if (!call.stream) {
     const result = await provider.execute(request, context);
     const parsed = openai.parseResponse(result);
