@@ -93,7 +93,7 @@ export class HttpProvider implements Provider {
   }
 
   /** The fast path: sends bytes, returns the upstream's response untouched. */
-  async forward(call: ForwardCall): Promise<UpstreamResponse> {
+  forward(call: ForwardCall): Promise<UpstreamResponse> {
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       accept: call.stream ? 'text/event-stream' : 'application/json',
@@ -104,20 +104,23 @@ export class HttpProvider implements Provider {
       const value = call.clientHeaders[name];
       if (typeof value === 'string') headers[name] = value;
     }
-    let origin = this.origin;
-    let path = this.pathFor(call.path);
     const credential = call.credential;
-    if (credential?.oauth === true && this.settings.authorize !== undefined) {
-      const authorization = call.authorization ?? await this.settings.authorize(credential, call.hints ?? { initiator: 'user', vision: false });
-      Object.assign(headers, authorization.headers);
-      if (authorization.endpoint !== undefined) {
-        const base = new URL(authorization.endpoint);
-        origin = base.origin;
-        path = base.pathname.replace(/\/+$/, '') + call.path;
-      }
-    } else {
-      this.applyAuth(headers, credential);
-    }
+    if (credential?.oauth === true && this.settings.authorize !== undefined) return this.forwardAuthorized(call, credential, headers);
+    this.applyAuth(headers, credential);
+    return this.send(this.origin, this.pathFor(call.path), headers, call);
+  }
+
+  /** An OAuth credential: its headers (and maybe its endpoint) come from the token. */
+  private async forwardAuthorized(call: ForwardCall, credential: Credential, headers: Record<string, string>): Promise<UpstreamResponse> {
+    const authorize = this.settings.authorize as NonNullable<ProviderSettings['authorize']>;
+    const authorization = call.authorization ?? await authorize(credential, call.hints ?? { initiator: 'user', vision: false });
+    Object.assign(headers, authorization.headers);
+    if (authorization.endpoint === undefined) return this.send(this.origin, this.pathFor(call.path), headers, call);
+    const base = new URL(authorization.endpoint);
+    return this.send(base.origin, base.pathname.replace(/\/+$/, '') + call.path, headers, call);
+  }
+
+  private send(origin: string, path: string, headers: Record<string, string>, call: ForwardCall): Promise<UpstreamResponse> {
     return this.client.send({
       origin,
       path,

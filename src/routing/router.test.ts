@@ -213,3 +213,32 @@ test('context length filters candidates and moves to context_window_fallbacks', 
   assert.equal((await r.select('small', { tokens: 20000 }))[0]?.upstreamModel, 'big');
   await assert.rejects(r.select('small', { tokens: 500_000 }), (error: unknown) => error instanceof GatewayError && error.status === 400 && /context window/.test(error.message));
 });
+
+test('selectNow answers exactly what select() does in the simple case, and defers whatever needs the state', async () => {
+  const { router: r, cooldowns } = await router({
+    routing: { strategy: 'fill_first', fallbacks: { 'gpt-4o': ['claude-3-5-sonnet'] } },
+    providers: { openrouter: { api_keys: ['k1', 'k2'] }, claude: { api_keys: ['c'] }, openai: { api_keys: ['o'] } },
+  });
+  const simple = r.selectNow('claude-3-5-sonnet');
+  assert.ok(simple !== undefined);
+  assert.deepEqual(simple, await r.select('claude-3-5-sonnet'));
+  assert.deepEqual(simple.map((candidate) => [candidate.provider, candidate.credential?.id]), [['claude', 'claude#1'], ['openrouter', 'openrouter#1'], ['openrouter', 'openrouter#2']]);
+  assert.equal(r.selectNow('gpt-4o'), undefined, 'a model with fallbacks goes through select()');
+  assert.equal(r.selectNow('no-such-model'), undefined, 'errors are select()\'s to raise');
+  assert.equal(r.selectNow('claude-3-5-sonnet', { tokens: 10_000_000 }), undefined, 'over the context window: select() decides');
+  const key = simple[0]?.cooldownKey as string;
+  await cooldowns.recordFailure({ provider: 'claude', credential: 'claude#1', model: 'claude-3-5-sonnet-20241022', key }, { status: 500, code: 'upstream_error', message: 'boom' }, { enabled: true, authMs: 1000, rateLimitMs: undefined, notFoundMs: 1000, errorMs: 1000, maxMs: 60_000 });
+  assert.equal(r.selectNow('claude-3-5-sonnet'), undefined, 'a candidate with a cooldown or strikes defers to select()');
+  assert.deepEqual((await r.select('claude-3-5-sonnet')).map((candidate) => candidate.provider), ['openrouter', 'openrouter']);
+});
+
+test('selectNow defers whenever a rotation needs the shared cursor', async () => {
+  const rotating = await router({ routing: { strategy: 'round_robin' }, providers: { openrouter: { api_keys: ['k1', 'k2'] } } });
+  assert.equal(rotating.router.selectNow('claude-3-5-sonnet'), undefined);
+  const lone = await router({ routing: { strategy: 'round_robin' }, providers: { claude: { api_keys: ['c'] } } });
+  assert.deepEqual(lone.router.selectNow('claude-3-5-sonnet'), await lone.router.select('claude-3-5-sonnet'));
+  const tiers = await router({ routing: { strategy: 'priority' }, providers: { claude: { api_keys: ['c'], priority: 2 }, openrouter: { api_keys: ['k1'], priority: 1 } } });
+  assert.deepEqual(tiers.router.selectNow('claude-3-5-sonnet')?.map((candidate) => candidate.provider), ['claude', 'openrouter']);
+  const tied = await router({ routing: { strategy: 'priority' }, providers: { openrouter: { api_keys: ['k1', 'k2'] } } });
+  assert.equal(tied.router.selectNow('claude-3-5-sonnet'), undefined);
+});

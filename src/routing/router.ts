@@ -92,7 +92,8 @@ export class Router {
   private readonly built: BuiltProviders;
   private readonly settings: RoutingSettings;
   private readonly deps: RouterDeps;
-  private readonly plans = new Map<string, Plan>();
+  /** Plans by model, then by the needs' three flags as a number (0–7). */
+  private readonly plans = new Map<string, Array<Plan | undefined>>();
 
   constructor(built: BuiltProviders, settings: RoutingSettings, deps: RouterDeps) {
     this.built = built;
@@ -165,17 +166,7 @@ export class Router {
         if (rotating && out.length === before && tier === passedTier) {
           for (let turn = 0; turn < passed; turn++) await this.deps.cursor(`rr:${name}`);
         }
-        out.push({
-          entry: tuple.served.entry,
-          provider: tuple.served.entry.provider.name(),
-          model: name,
-          upstreamModel: tuple.served.upstreamModel,
-          credential: tuple.credential,
-          capabilities,
-          protocol: tuple.served.protocol,
-          cooldownKey: tuple.cooldownKey,
-          targetKey: tuple.targetKey,
-        });
+        out.push(candidateOf(tuple, name));
         if (out.length >= this.settings.maxAttempts) return out;
       }
       if (tooLong > 0 && tooLong === plan.tuples.length) {
@@ -191,6 +182,33 @@ export class Router {
     if (out.length > 0) return out;
     if (cooling.length > 0) throw allCooling(model, cooling, this.deps.now());
     throw firstError ?? new GatewayError(404, 'model_not_found', `model ${model} not found`);
+  }
+
+  /**
+   * select()'s answer when it can be had without waiting on the state: the model has no
+   * fallbacks, nothing rotates (so no shared cursor), every candidate fits the context
+   * window and the in-process state knows every one is clear of cooldowns — the common
+   * case, answered with no promise. Otherwise undefined, and the caller awaits select().
+   */
+  selectNow(model: string, needs: Needs = {}): Candidate[] | undefined {
+    if (this.settings.fallbacks[model] !== undefined) return undefined;
+    let plan: Plan;
+    try {
+      plan = this.planFor(model, needs);
+    } catch {
+      return undefined;
+    }
+    const strategy = this.strategyFor(model);
+    if (strategy === 'round_robin' ? plan.tuples.length > 1 : strategy === 'priority' && plan.tiersRotate) return undefined;
+    const out: Candidate[] = [];
+    for (const tuple of this.order(plan, strategy, 0)) {
+      const capabilities = tuple.served.capabilities;
+      if (needs.tokens !== undefined && capabilities !== undefined && capabilities.max_tokens > 0 && needs.tokens > capabilities.max_tokens) return undefined;
+      if (!this.deps.cooldowns.isClear(tuple.cooldownKey)) return undefined;
+      out.push(candidateOf(tuple, model));
+      if (out.length >= this.settings.maxAttempts) break;
+    }
+    return out.length > 0 ? out : undefined;
   }
 
   /** Providers that serve `model`, with the upstream name, filtered by enablement and needs. */
@@ -263,8 +281,9 @@ export class Router {
 
   /** What `model` resolves to for these needs (tokens aside), computed once. */
   private planFor(model: string, needs: Needs): Plan {
-    const key = `${model}\u0000${needs.streaming === true ? 1 : 0}${needs.functions === true ? 1 : 0}${needs.vision === true ? 1 : 0}`;
-    const cached = this.plans.get(key);
+    const flags = (needs.streaming === true ? 4 : 0) + (needs.functions === true ? 2 : 0) + (needs.vision === true ? 1 : 0);
+    let byFlags = this.plans.get(model);
+    const cached = byFlags?.[flags];
     if (cached !== undefined) return cached;
     const served = this.serving(model, needs);
     const tuples: Tuple[] = [];
@@ -292,7 +311,13 @@ export class Router {
     let sum = 0;
     const cumulative = tuples.map((tuple) => (sum += tuple.weight));
     const plan = { tuples, tiers, cumulative, tiersRotate: tiers.some((tier) => tier.length > 1) };
-    this.plans.set(key, plan);
+    if (byFlags === undefined) {
+      // Pass-through names (`provider/anything`) are the client's to choose: keep the cache bounded.
+      if (this.plans.size >= MAX_PLANS) this.plans.clear();
+      byFlags = [];
+      this.plans.set(model, byFlags);
+    }
+    byFlags[flags] = plan;
     return plan;
   }
 
@@ -384,6 +409,23 @@ export class Router {
 
 /** Above this many candidates, least_* strategies sample instead of scanning them all. */
 const EXACT_SCAN_LIMIT = 64;
+function candidateOf(tuple: Tuple, model: string): Candidate {
+  return {
+    entry: tuple.served.entry,
+    provider: tuple.served.entry.provider.name(),
+    model,
+    upstreamModel: tuple.served.upstreamModel,
+    credential: tuple.credential,
+    capabilities: tuple.served.capabilities,
+    protocol: tuple.served.protocol,
+    cooldownKey: tuple.cooldownKey,
+    targetKey: tuple.targetKey,
+  };
+}
+
+/** Models whose plans are cached at once. */
+const MAX_PLANS = 10_000;
+
 /** How many candidates a sampled least_* order compares. */
 const SAMPLE_SIZE = 16;
 

@@ -31,6 +31,7 @@ import { ANONYMOUS, type ClientIdentity } from './auth.ts';
 import type { Admission, LimitScope } from '../routing/limits.ts';
 import { readUsageFor, usageKeyFor, type TokenCounts } from './usage-sniffer.ts';
 import { Cancellation } from './cancellation.ts';
+import { REQUEST_ID_HEADER } from './request-id.ts';
 
 export interface InboundCall {
   format: WireFormat;
@@ -122,7 +123,8 @@ async function route(call: InboundCall, response: ServerResponse, context: Gatew
   const clientHeld = clientLimits === undefined ? [] : await admitOrWait(context, [{ key: `client:${client.name}`, limits: clientLimits }], tokens, `client key ${client.name}`);
   let candidates: Candidate[];
   try {
-    candidates = await runtime.router.select(call.model, { ...needs, tokens });
+    const routed = { ...needs, tokens };
+    candidates = runtime.router.selectNow(call.model, routed) ?? await runtime.router.select(call.model, routed);
   } catch (error) {
     // Refused before any upstream (every candidate cooling, unknown model): nothing was used.
     await context.limits.release(clientHeld);
@@ -133,7 +135,7 @@ async function route(call: InboundCall, response: ServerResponse, context: Gatew
     if (!response.writableFinished) abort.abort();
   });
   const sse = call.stream && (call.format !== 'gemini' || call.geminiSse);
-  const keepAlive = sse ? startKeepAlive(response, routing.keepaliveIntervalMs) : undefined;
+  const keepAlive = sse ? startKeepAlive(response, routing.keepaliveIntervalMs, call.requestId) : undefined;
 
   try {
     for (let round = 0; ; round++) {
@@ -237,11 +239,12 @@ async function tryCandidates(
     const started = performance.now();
     context.stats.start(candidate.provider);
     context.stats.targetStart(candidate.targetKey);
-    const ours = {
+    const ours: Record<string, string> = {
       'x-cliproxy-provider': candidate.provider,
       'x-cliproxy-model': candidate.upstreamModel,
       'x-cliproxy-attempts': String(attempts),
     };
+    if (call.requestId !== undefined) ours[REQUEST_ID_HEADER] = call.requestId;
     let result: AttemptResult | undefined;
     // An OAuth credential answered 401/402/403: refresh it once and try again before moving on.
     for (let tries = 0; tries < 2; tries++) {
@@ -373,7 +376,7 @@ function finish(call: InboundCall, response: ServerResponse, runtime: ReturnType
     const value = captured.headers[name];
     if (typeof value === 'string') error.headers[name] = value;
   }
-  sendError(response, error, call.format);
+  sendError(response, error, call.format, call.requestId);
 }
 
 /** Client-key limits: admitted, waited for (bounded, `on_limit: wait`), or 429. */
@@ -404,11 +407,15 @@ export interface KeepAlive {
  * Comments carry no content, so failing over after one is still safe; only the final error
  * must then travel in-stream, since the status line is gone.
  */
-function startKeepAlive(response: ServerResponse, intervalMs: number): KeepAlive {
+function startKeepAlive(response: ServerResponse, intervalMs: number, requestId: string | undefined): KeepAlive {
   if (intervalMs <= 0) return { stop() {} };
   const timer = setInterval(() => {
     if (response.writableEnded || response.destroyed) return;
-    if (!response.headersSent) response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    if (!response.headersSent) {
+      const head: Record<string, string> = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };
+      if (requestId !== undefined) head[REQUEST_ID_HEADER] = requestId;
+      response.writeHead(200, head);
+    }
     response.write(': keep-alive\n\n');
   }, intervalMs);
   timer.unref();

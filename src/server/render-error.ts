@@ -7,9 +7,10 @@ import { toGatewayError } from '../errors.ts';
 import { ADAPTERS } from '../protocols/index.ts';
 import type { WireFormat } from '../protocols/ir.ts';
 import { sendJson } from './http-io.ts';
+import { REQUEST_ID_HEADER } from './request-id.ts';
 
 /** Sends `error` as a complete response, or ends a started stream with an in-stream error. */
-export function sendError(response: ServerResponse, thrown: unknown, format: WireFormat = 'openai-chat'): void {
+export function sendError(response: ServerResponse, thrown: unknown, format: WireFormat = 'openai-chat', requestId?: string): void {
   const error = toGatewayError(thrown);
   const adapter = ADAPTERS[format];
   if (response.headersSent) {
@@ -17,5 +18,5 @@ export function sendError(response: ServerResponse, thrown: unknown, format: Wir
     return;
   }
   const { status, body } = adapter.renderError(error);
-  sendJson(response, status, body, error.headers);
+  sendJson(response, status, body, requestId === undefined ? error.headers : { ...error.headers, [REQUEST_ID_HEADER]: requestId });
 }

@@ -5,6 +5,9 @@
 import type { IncomingMessage } from 'node:http';
 import { randomBytes } from 'node:crypto';
 
+/** The response header that carries the id. */
+export const REQUEST_ID_HEADER = 'x-cliproxy-request-id';
+
 const prefix = randomBytes(3).toString('hex');
 let sequence = 0;
 // On the request object itself: a WeakMap entry costs an ephemeron per request for the GC.
