@@ -15,6 +15,7 @@ import type { IRStreamEvent } from '../ir.ts';
 import { isRecord, numberOrUndefined, parseJsonOrUndefined, stringOrUndefined } from '../shared/json-value-guards.ts';
 import type { JsonRecord } from '../shared/json-value-guards.ts';
 import { createSseEventDecoder } from '../shared/sse-event-decoder.ts';
+import { readTextDelta } from './text-delta-fast.ts';
 import type { SseEvent } from '../shared/sse-event-decoder.ts';
 import { mergeAnthropicUsage, parseAnthropicUsage } from './anthropic-usage.ts';
 import { parseAnthropicStreamError } from './errors.ts';
@@ -77,16 +78,19 @@ export function createAnthropicStreamParser(): StreamParser {
     for (const wireIndex of [...blocks.keys()]) stopBlock(wireIndex, out);
   }
 
+  function pushText(wireIndex: number, text: string, out: IRStreamEvent[]): void {
+    const open = blocks.get(wireIndex);
+    if (open !== undefined && text !== '') out.push({ type: 'text-delta', index: open.index, text });
+  }
+
   function handleDelta(wireIndex: number, delta: JsonRecord, out: IRStreamEvent[]): void {
     const open = blocks.get(wireIndex);
     if (open === undefined) return;
     const index = open.index;
     switch (delta['type']) {
-      case 'text_delta': {
-        const text = stringOrUndefined(delta['text']) ?? '';
-        if (text !== '') out.push({ type: 'text-delta', index, text });
+      case 'text_delta':
+        pushText(wireIndex, stringOrUndefined(delta['text']) ?? '', out);
         break;
-      }
       case 'thinking_delta': {
         const text = stringOrUndefined(delta['thinking']) ?? '';
         if (text !== '') out.push({ type: 'thinking-delta', index, text });
@@ -164,6 +168,12 @@ export function createAnthropicStreamParser(): StreamParser {
   function handleEvents(events: SseEvent[], out: IRStreamEvent[]): void {
     for (const event of events) {
       if (done) return;
+      // The common event, read without building its objects (same result as parsing it).
+      const textDelta = readTextDelta(event.data);
+      if (textDelta !== undefined) {
+        pushText(textDelta.index, textDelta.text, out);
+        continue;
+      }
       const payload = parseJsonOrUndefined(event.data);
       if (isRecord(payload)) handlePayload(payload, event.event, out);
     }

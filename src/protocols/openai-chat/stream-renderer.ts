@@ -41,13 +41,18 @@ export function createOpenAIChatStreamRenderer(request: IRRequest): StreamRender
   let envelope: { id: string; model: string; created: number; prefix: string } | undefined;
 
   function chunk(delta: OpenAIChunkDelta, finishReason: string | null = null): string {
+    return chunkOf(JSON.stringify(delta), finishReason);
+  }
+
+  /** A chunk whose delta is already JSON text. */
+  function chunkOf(deltaJson: string, finishReason: string | null): string {
     const shownId = id === '' ? 'chatcmpl-cliproxy' : id;
     const time = stamp();
     if (envelope === undefined || envelope.id !== shownId || envelope.model !== model || envelope.created !== time) {
       const head: Omit<OpenAIChatCompletionChunk, 'choices'> = { id: shownId, object: 'chat.completion.chunk', created: time, model };
       envelope = { id: shownId, model, created: time, prefix: `data: ${JSON.stringify(head).slice(0, -1)},"choices":[{"index":0,"delta":` };
     }
-    return `${envelope.prefix}${JSON.stringify(delta)},"finish_reason":${JSON.stringify(finishReason)},"logprobs":null}]}\n\n`;
+    return `${envelope.prefix}${deltaJson},"finish_reason":${finishReason === null ? 'null' : JSON.stringify(finishReason)},"logprobs":null}]}\n\n`;
   }
 
   /** Every client-visible stream opens with the role delta, even when the upstream skipped its start. */
@@ -73,7 +78,8 @@ export function createOpenAIChatStreamRenderer(request: IRRequest): StreamRender
         return ensureRole() + chunk({ tool_calls: [{ index: toolIndex, id: event.part.id, type: 'function', function: { name: event.part.name, arguments: '' } }] });
       }
       case 'text-delta':
-        return ensureRole() + chunk({ content: event.text });
+        // JSON.stringify({ content }) without the object.
+        return ensureRole() + chunkOf(`{"content":${JSON.stringify(event.text)}}`, null);
       case 'refusal-delta':
         sentRefusal = true;
         return ensureRole() + chunk({ refusal: event.text });
