@@ -76,6 +76,20 @@ export function shouldFailOver(status: number): boolean {
   return status === 401 || status === 402 || status === 403 || status === 404 || status === 408 || status === 409 || status === 429 || status >= 500;
 }
 
+/**
+ * Drops the parsed request (JSON objects several times the size of its bytes: a coding
+ * agent's context is hundreds of KB) once the answer is committed to one candidate, so a
+ * long stream does not hold it. Only the fast path can: a translated stream's renderer
+ * reads the IR to the end.
+ */
+function releaseParsedRequest(call: InboundCall): void {
+  call.body = RELEASED_BODY;
+  call.ir = undefined;
+  call.inlined = undefined;
+}
+
+const RELEASED_BODY: Record<string, unknown> = Object.freeze({});
+
 export function parsedRequest(call: InboundCall): IRRequest {
   call.ir ??= ADAPTERS[call.format].parseRequest(call.body, { model: call.model, stream: call.stream });
   return call.ir;
@@ -536,6 +550,8 @@ async function attemptFast({ call, candidate, response, signal, ours, keepAlive 
     return { kind: 'failed', error: new GatewayError(504, 'upstream_timeout', `upstream ${where} sent no data within first_byte`, { retryable: true }) };
   }
   keepAlive?.stop();
+  // Committed: no other candidate will need the request, and a stream may last minutes.
+  releaseParsedRequest(call);
   const adapter = ADAPTERS[call.format];
   const sse = call.stream && (call.format !== 'gemini' || call.geminiSse);
   const outcome = await relay(upstream, response, responseHeaders(upstream.headers, ours), {
