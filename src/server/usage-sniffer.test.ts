@@ -91,3 +91,24 @@ test('UsageTap reads no usage that starts more than tailBytes before the end (th
   tap.end();
   assert.equal(found, undefined);
 });
+
+test('UsageTap finds the last usage under any chunking, its bounded tail compacted again and again', () => {
+  let seed = 7;
+  const random = (): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  for (let round = 0; round < 200; round++) {
+    const filler = Array.from({ length: 20 + Math.floor(random() * 200) }, (_, index) => `data: {"n":${index},"usage":null}\n\n`).join('');
+    const body = Buffer.from(`${filler}data: {"usage":{"prompt_tokens":${round},"completion_tokens":${round * 2}}}\n\ndata: [DONE]\n\n`);
+    let found: Record<string, unknown> | undefined;
+    const tap = new UsageTap('usage', (value) => { found = value; }, 128);
+    for (let at = 0; at < body.length;) {
+      const size = 1 + Math.floor(random() * 60);
+      tap.push(body.subarray(at, at + size));
+      at += size;
+    }
+    tap.end();
+    assert.deepEqual(found, { prompt_tokens: round, completion_tokens: round * 2 }, `round ${round}`);
+  }
+});
