@@ -214,19 +214,22 @@ export function readUsageFor(format: 'openai-chat' | 'openai-responses' | 'anthr
  * (message_start). So only the first chunk and the last `tailBytes` are searched, at the
  * end of the response: the bytes in between pass with no work at all.
  *
- * The tail holds chunks as they came (views, no copy) until there are `MAX_VIEWS` of them;
- * it is then compacted into one copy of its last `tailBytes`. A long stream so keeps at most
- * ~`tailBytes` plus a few chunks, never its whole body: with a thousand slow streams open,
- * retaining every chunk cost ~50 KB each and grew V8's young generation fourfold.
- * `tailBytes` (default 4 KiB) bounds how far before the end a usage object may start: the
- * usage sits within a few hundred bytes of it in every format.
+ * A one-chunk body is kept as it came (a view). From the second chunk on, the tail lives in
+ * one ring of `tailBytes` owned by the tap: each chunk's bytes are copied in over the
+ * oldest, so a stream holds no chunk of its own past its write — with a thousand slow
+ * streams open, keeping their chunks cost ~50 KB each and the objects kept alive grew V8's
+ * young generation. `tailBytes` (default 4 KiB) bounds how far before the end a usage
+ * object may start: it sits within a few hundred bytes of it in every format.
  */
 export class UsageTap {
   private readonly key: string;
   private readonly onObject: (value: Record<string, unknown>) => void;
   private readonly tailBytes: number;
-  private readonly tail: Buffer[] = [];
-  private tailSize = 0;
+  private view: Buffer | undefined;
+  private ring: Buffer | undefined;
+  /** Where the next byte goes in the ring; once `wrapped`, also where the oldest byte is. */
+  private writeAt = 0;
+  private wrapped = false;
   private first = true;
 
   constructor(key: string, onObject: (value: Record<string, unknown>) => void, tailBytes = 4 * 1024) {
@@ -239,30 +242,41 @@ export class UsageTap {
     if (this.first) {
       this.first = false;
       new UsageSniffer(this.key, this.onObject).push(chunk);
+      this.view = chunk;
+      return;
     }
-    this.tail.push(chunk);
-    this.tailSize += chunk.length;
-    while (this.tail.length > 1 && this.tailSize - (this.tail[0] as Buffer).length >= this.tailBytes) {
-      this.tailSize -= (this.tail.shift() as Buffer).length;
+    if (this.ring === undefined) {
+      this.ring = Buffer.allocUnsafeSlow(this.tailBytes);
+      const first = this.view as Buffer;
+      this.view = undefined;
+      this.append(first);
     }
-    if (this.tail.length > MAX_VIEWS) this.compact();
+    this.append(chunk);
   }
 
-  /** Replaces the views with one copy of the tail's last `tailBytes` (one allocation). */
-  private compact(): void {
-    const size = Math.min(this.tailSize, this.tailBytes);
-    // A copy of its own, outside the shared pool: the views pinned whatever buffers the chunks came in.
-    const copy = Buffer.allocUnsafeSlow(size);
-    let end = size;
-    for (let index = this.tail.length - 1; index >= 0 && end > 0; index--) {
-      const chunk = this.tail[index] as Buffer;
-      const take = Math.min(chunk.length, end);
-      chunk.copy(copy, end - take, chunk.length - take);
-      end -= take;
+  /** Copies `chunk` into the ring after the newest byte, overwriting the oldest. */
+  private append(chunk: Buffer): void {
+    const ring = this.ring as Buffer;
+    const capacity = ring.length;
+    if (chunk.length >= capacity) {
+      chunk.copy(ring, 0, chunk.length - capacity);
+      this.writeAt = 0;
+      this.wrapped = true;
+      return;
     }
-    this.tail.length = 0;
-    this.tail.push(copy);
-    this.tailSize = size;
+    const first = Math.min(chunk.length, capacity - this.writeAt);
+    chunk.copy(ring, this.writeAt, 0, first);
+    if (first < chunk.length) {
+      chunk.copy(ring, 0, first);
+      this.writeAt = chunk.length - first;
+      this.wrapped = true;
+    } else {
+      this.writeAt += first;
+      if (this.writeAt === capacity) {
+        this.writeAt = 0;
+        this.wrapped = true;
+      }
+    }
   }
 
   /**
@@ -271,13 +285,15 @@ export class UsageTap {
    * one native `lastIndexOf` finds it and only that object is parsed.
    */
   end(): void {
-    if (this.tail.length === 0) return;
-    const tail = this.tail.length === 1 ? (this.tail[0] as Buffer) : Buffer.concat(this.tail, this.tailSize);
-    this.tail.length = 0;
+    const ring = this.ring;
+    const tail = ring === undefined ? this.view
+      : !this.wrapped ? ring.subarray(0, this.writeAt)
+      : Buffer.concat([ring.subarray(this.writeAt), ring.subarray(0, this.writeAt)]);
+    this.view = undefined;
+    this.ring = undefined;
+    if (tail === undefined || tail.length === 0) return;
     const at = tail.lastIndexOf(`"${this.key}"`);
     if (at >= 0) new UsageSniffer(this.key, this.onObject).push(tail.subarray(at));
   }
 }
 
-/** Chunk views a UsageTap keeps before compacting them into one copy. */
-const MAX_VIEWS = 16;
