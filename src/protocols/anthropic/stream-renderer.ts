@@ -51,10 +51,15 @@ export function createAnthropicStreamRenderer(request: IRRequest): StreamRendere
   }
 
   function delta(part: number, payload: Record<string, unknown>): string {
+    return deltaJson(part, JSON.stringify(payload));
+  }
+
+  /** A content_block_delta whose delta is already JSON text. */
+  function deltaJson(part: number, json: string): string {
     // Deltas for a part whose block is already closed cannot be expressed: blocks do not reopen.
     if (open === undefined || open.part !== part) return '';
     // What frame() writes, without spreading and re-serialising the envelope for every delta.
-    return `event: content_block_delta\ndata: {"type":"content_block_delta","index":${open.block},"delta":${JSON.stringify(payload)}}\n\n`;
+    return `event: content_block_delta\ndata: {"type":"content_block_delta","index":${open.block},"delta":${json}}\n\n`;
   }
 
   function render(event: IRStreamEvent): string {
@@ -74,7 +79,8 @@ export function createAnthropicStreamRenderer(request: IRRequest): StreamRendere
       }
       case 'text-delta':
       case 'refusal-delta':
-        return delta(event.index, { type: 'text_delta', text: event.text });
+        // JSON.stringify({ type: 'text_delta', text }) without the object.
+        return deltaJson(event.index, `{"type":"text_delta","text":${JSON.stringify(event.text)}}`);
       case 'thinking-delta':
         return delta(event.index, { type: 'thinking_delta', thinking: event.text });
       case 'signature-delta':
