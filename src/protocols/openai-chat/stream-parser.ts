@@ -17,7 +17,6 @@
 import type { StreamParser } from '../adapter.ts';
 import type { IRStreamEvent } from '../ir.ts';
 import { isRecord, numberOrUndefined, parseJsonOrUndefined, stringOrUndefined } from '../shared/json-value-guards.ts';
-import { readChunkChoices } from './chunk-fast.ts';
 import type { JsonRecord } from '../shared/json-value-guards.ts';
 import { createSseEventDecoder } from '../shared/sse-event-decoder.ts';
 import { parseOpenAIFinishReason } from './map-openai-finish-reason.ts';
@@ -202,13 +201,6 @@ export function createOpenAIChatStreamParser(): StreamParser {
       if (done) return;
       if (event.data.trim() === '[DONE]') {
         finishStream(out);
-        continue;
-      }
-      // Once started, the envelope (id, model, created) is not read again: parse the choices
-      // alone when the chunk is in the plain layout (same result as parsing all of it).
-      const choices = started ? readChunkChoices(event.data) : undefined;
-      if (choices !== undefined) {
-        handleChunk({ choices }, out);
         continue;
       }
       const chunk = parseJsonOrUndefined(event.data);
