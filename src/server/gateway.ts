@@ -24,7 +24,7 @@ import { GatewayMetrics } from './metrics.ts';
 import { OAuthCredentials } from '../providers/oauth-credentials.ts';
 import { KeyStore } from '../providers/key-store.ts';
 import { mkdtempSync } from 'node:fs';
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmod, mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createState } from '../state/index.ts';
@@ -63,6 +63,8 @@ export interface RunningGateway {
   host: string;
   port: number;
   context: GatewayContext;
+  /** Where credentials (and with the local driver, state) live; a temporary folder, removed on close, for an inline config without data_dir. */
+  dataDir: string;
   /** Probes cooling credentials; `probeOnce()` runs a round now. */
   prober: CooldownProber;
   /** Re-reads the config file (or applies `raw`); throws ConfigError and keeps the old one when invalid. */
@@ -334,6 +336,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     host: address.address,
     port: address.port,
     context,
+    dataDir,
     reload,
     prober,
     async close() {
@@ -351,6 +354,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       await client.destroy();
       await runtime.images.close();
       if (options.state === undefined) await state.close();
+      // The temporary folder an inline config got is the gateway's own: it goes with it.
+      if (inline) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
