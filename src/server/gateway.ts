@@ -162,6 +162,17 @@ async function shareTokens(state: StateStore, store: TokenStore | undefined, id:
 }
 
 export async function startGateway(options: GatewayOptions = {}): Promise<RunningGateway> {
+  // Folders made for this gateway (an inline config's temporary data dir): gone if it fails to start.
+  const made: string[] = [];
+  try {
+    return await start(options, made);
+  } catch (error) {
+    for (const folder of made) await rm(folder, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function start(options: GatewayOptions, made: string[]): Promise<RunningGateway> {
   const env = options.env ?? process.env;
   const path = options.config === undefined ? options.configPath : undefined;
   const load = async (raw?: unknown): Promise<GatewayConfig> => {
@@ -178,6 +189,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   // the user's home; state lives in memory and credentials in a temporary folder.
   const inline = options.config !== undefined && !hasDataDir(options.config);
   const dataDir = inline ? mkdtempSync(join(tmpdir(), 'cliproxy-')) : config.dataDir;
+  if (inline) made.push(dataDir);
   const logger: Logger = createLogger(options.logLevel ?? config.logLevel);
   const client = new UpstreamClient({ connectTimeoutMs: config.routing.timeouts.connectMs });
   const overrides = new Map<string, boolean>();
@@ -342,20 +354,23 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     async close() {
       if (closed) return;
       closed = true;
-      await rebuilding;
-      prober.stop();
-      clearInterval(pruner);
-      watcher?.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      if (options.oauth === undefined) oauth?.close();
-      await client.destroy();
-      await runtime.images.close();
-      if (options.state === undefined) await state.close();
-      // The temporary folder an inline config got is the gateway's own: it goes with it.
-      if (inline) await rm(dataDir, { recursive: true, force: true });
+      try {
+        await rebuilding;
+        prober.stop();
+        clearInterval(pruner);
+        watcher?.close();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        if (options.oauth === undefined) oauth?.close();
+        await client.destroy();
+        await runtime.images.close();
+        if (options.state === undefined) await state.close();
+      } finally {
+        // The temporary folder an inline config got is the gateway's own: it goes with it.
+        if (inline) await rm(dataDir, { recursive: true, force: true });
+      }
     },
   };
 }
