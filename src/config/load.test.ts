@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildConfig, ConfigError, DEFAULT_MAX_BODY_SIZE, DEFAULT_PORT, loadConfigFile, locateConfig } from './load.ts';
+import { scratchDir } from '../../test/helpers/scratch-dir.ts';
 
 function problemsOf(run: () => unknown): Array<{ path: string; message: string }> {
   try {
@@ -108,7 +108,7 @@ test('models may be written as names or as the seed ModelConfig', () => {
 });
 
 test('a YAML file loads, and YAML syntax errors are reported with the file', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'cliproxy-config-'));
+  const dir = await scratchDir('cliproxy-config-');
   const good = join(dir, 'good.yaml');
   await writeFile(good, 'port: 9123\nproviders:\n  groq:\n    api_keys: [gk]\n');
   const config = await loadConfigFile(good, {});
@@ -120,7 +120,7 @@ test('a YAML file loads, and YAML syntax errors are reported with the file', asy
 });
 
 test('locateConfig prefers --config, then CLIPROXY_CONFIG, then ./cliproxy.yaml', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'cliproxy-locate-'));
+  const dir = await scratchDir('cliproxy-locate-');
   assert.equal(locateConfig(undefined, {}, dir), undefined);
   await writeFile(join(dir, 'cliproxy.yaml'), 'port: 1\n');
   assert.equal(locateConfig(undefined, {}, dir), join(dir, 'cliproxy.yaml'));

@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildConfig, ConfigError } from '../config/load.ts';
 import { buildProviders } from './build.ts';
 import { BUILTIN_DESCRIPTORS } from './builtin.ts';
 import { UpstreamClient } from './upstream-client.ts';
+import { scratchDir } from '../../test/helpers/scratch-dir.ts';
 
 const client = new UpstreamClient({ connectTimeoutMs: 1000 });
 
@@ -152,7 +152,7 @@ test('a broken module is a config problem, not a crash', async () => {
   const source = fileURLToPath(new URL('../../cliproxy.test-config.yaml', import.meta.url));
   await assert.rejects(build({ providers: { ghost: { module: './examples/does-not-exist.mjs' } } }, {}, source), (error: unknown) =>
     error instanceof ConfigError && error.problems[0]?.path === 'providers.ghost.module' && /cannot load/.test(error.problems[0].message));
-  const dir = await mkdtemp(join(tmpdir(), 'cliproxy-module-'));
+  const dir = await scratchDir('cliproxy-module-');
   await writeFile(join(dir, 'half.mjs'), "export default (config) => ({ name: () => config.name, type: () => 'custom' });\n");
   await writeFile(join(dir, 'not-a-factory.mjs'), 'export default 42;\n');
   await assert.rejects(build({ providers: { half: { module: './half.mjs' }, nf: { module: './not-a-factory.mjs' } } }, {}, join(dir, 'c.yaml')), (error: unknown) => {

@@ -6,11 +6,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startGateway, type RunningGateway } from '../../src/server/gateway.ts';
 import { hintsOf } from '../../src/server/proxy.ts';
+import { scratchDir } from '../helpers/scratch-dir.ts';
 
 const seen: string[] = [];
 const upstream = createServer((request: IncomingMessage, response) => {
@@ -32,7 +32,7 @@ function manage(gateway: RunningGateway, path: string, init: RequestInit = {}): 
 
 test('an added key serves the next request, survives a restart and can be removed', async (t) => {
   t.after(() => { upstream.closeAllConnections(); upstream.close(); });
-  const dataDir = await mkdtemp(join(tmpdir(), 'cliproxy-keys-'));
+  const dataDir = await scratchDir('cliproxy-keys-');
   const config = { port: 0, data_dir: dataDir, management_key: 'mk', state: { driver: 'memory' }, providers: { groq: { endpoint, enabled: true, models: ['m'] } } };
   let gateway = await startGateway({ config, env: {}, logLevel: 'silent', watch: false });
   try {

@@ -5,13 +5,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, writeFile, rename } from 'node:fs/promises';
+import { writeFile, rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
 import { startGateway } from '../../src/server/gateway.ts';
 import { ConfigError } from '../../src/config/load.ts';
+import { scratchDir } from '../helpers/scratch-dir.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -31,7 +32,7 @@ async function eventually(check: () => Promise<boolean>, attempts = 100): Promis
 }
 
 test('an edited config file applies without a restart; an invalid edit is rejected and the running config stays', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'cliproxy-reload-'));
+  const dir = await scratchDir('cliproxy-reload-');
   const file = join(dir, 'cliproxy.yaml');
   await writeFile(file, 'port: 0\nproviders:\n  openai:\n    api_keys: [sk-1]\n');
   const gateway = await startGateway({ configPath: file, env: {}, logLevel: 'silent' });
@@ -89,7 +90,7 @@ function runCli(args: string[], env: Record<string, string> = {}): Promise<{ cod
 }
 
 test('cliproxy check and serve refuse an invalid file, naming the key path', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'cliproxy-cli-'));
+  const dir = await scratchDir('cliproxy-cli-');
   const bad = join(dir, 'bad.yaml');
   await writeFile(bad, 'port: 0\nproviders:\n  openai:\n    endpoint: not-a-url\n');
   const check = await runCli(['check', '--config', bad]);
@@ -106,7 +107,7 @@ test('cliproxy check and serve refuse an invalid file, naming the key path', asy
 });
 
 test('cliproxy serve starts from CLIPROXY_CONFIG and answers /health', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'cliproxy-serve-'));
+  const dir = await scratchDir('cliproxy-serve-');
   const file = join(dir, 'c.yaml');
   await writeFile(file, 'port: 0\nlog_level: info\n');
   const child = spawn(process.execPath, ['src/cli.ts', 'serve'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: dir, CLIPROXY_CONFIG: file } });

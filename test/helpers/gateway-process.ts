@@ -14,9 +14,9 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { scratchDir } from './scratch-dir.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -55,7 +55,7 @@ export interface GatewayProcessOptions {
 
 /** Starts `cliproxy serve` with `config` (raw, YAML schema); set `log_level: info` or lower. */
 export async function startGatewayProcess(config: Record<string, unknown>, options: GatewayProcessOptions = {}): Promise<GatewayProcess> {
-  const home = await mkdtemp(join(tmpdir(), 'cliproxy-process-'));
+  const home = await scratchDir('cliproxy-process-');
   const configPath = join(home, 'cliproxy.yaml');
   await writeFile(configPath, `${JSON.stringify(config, null, 2)}\n`);
   const child = spawn(process.execPath, [options.entry ?? 'src/cli.ts', 'serve', '--config', configPath], {
