@@ -13,15 +13,17 @@
  *   node scripts/build.ts           # dist/
  *   node scripts/build.ts OUTDIR    # elsewhere (the tests build into a temporary folder)
  */
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 /** Bundles the gateway into `outdir` (default `dist/`), replacing what was there. */
 export async function buildServer(outdir: string = resolve(ROOT, 'dist')): Promise<void> {
+  // Loaded here: a production install (no devDependencies) can still run the bundle it has.
+  const { build } = await import('esbuild');
   await rm(outdir, { recursive: true, force: true });
   await build({
     absWorkingDir: ROOT,
@@ -46,5 +48,12 @@ export async function buildServer(outdir: string = resolve(ROOT, 'dist')): Promi
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  await buildServer(process.argv[2] === undefined ? undefined : resolve(process.argv[2]));
+  try {
+    await buildServer(process.argv[2] === undefined ? undefined : resolve(process.argv[2]));
+  } catch (error) {
+    // `npm start` after `npm install --omit=dev`: no esbuild, but a built bundle to run.
+    const missing = (error as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes('esbuild');
+    if (!missing || process.argv[2] !== undefined || !existsSync(resolve(ROOT, 'dist', 'cli.js'))) throw error;
+    console.error('scripts/build.ts: esbuild is not installed (devDependencies omitted); running the existing dist/ as it is');
+  }
 }
