@@ -116,19 +116,8 @@ export interface ModelServing {
   providers: Array<{ provider: string; upstream_model: string; capabilities: Capabilities | null }>;
 }
 
-export interface UsageRecord {
-  time: number;
-  client: string;
-  provider: string;
-  credential: string;
-  model: string;
-  inputTokens: number;
-  outputTokens: number;
-  cachedTokens: number;
-  reasoningTokens: number;
-  latencyMs: number;
-  status: number;
-}
+// The server's own record type: the API sends it as it is stored.
+export type { UsageRecord } from '../../src/state/types.ts';
 
 export interface UsageAggregate {
   key: string;

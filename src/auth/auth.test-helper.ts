@@ -6,6 +6,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { UpstreamClient } from '../providers/upstream-client.ts';
+import type { CopilotCredential } from './credential.ts';
 
 export interface RecordedRequest {
   method: string;
@@ -117,4 +118,19 @@ export function formOf(request: RecordedRequest): Record<string, string> {
 
 export function jsonOf(request: RecordedRequest): Record<string, unknown> {
   return JSON.parse(request.body) as Record<string, unknown>;
+}
+
+/** The signed-in Copilot account the auth tests share (GitHub token `gho_good`). */
+export function copilotCredentialFixture(): CopilotCredential {
+  return {
+    id: 'copilot-octocat',
+    provider: 'copilot',
+    type: 'oauth_device_flow',
+    label: 'octocat',
+    access_token: 'gho_good',
+    github_token: 'gho_good',
+    created_at: '2026-01-01T00:00:00.000Z',
+    updated_at: '2026-01-01T00:00:00.000Z',
+    status: 'active',
+  };
 }

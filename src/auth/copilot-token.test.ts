@@ -1,24 +1,13 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { GatewayError } from '../errors.ts';
-import { FakeClock, startFakeServer, testClient } from './auth.test-helper.ts';
+import { copilotCredentialFixture, FakeClock, startFakeServer, testClient } from './auth.test-helper.ts';
 import { CopilotTokenExchange, DEFAULT_COPILOT_API_ENDPOINT } from './copilot-token.ts';
-import type { CopilotCredential } from './credential.ts';
 
 const client = testClient();
 after(() => client.close());
 
-const credential: CopilotCredential = {
-  id: 'copilot-octocat',
-  provider: 'copilot',
-  type: 'oauth_device_flow',
-  label: 'octocat',
-  access_token: 'gho_good',
-  github_token: 'gho_good',
-  created_at: '2026-01-01T00:00:00.000Z',
-  updated_at: '2026-01-01T00:00:00.000Z',
-  status: 'active',
-};
+const credential = copilotCredentialFixture();
 
 async function setup() {
   const clock = new FakeClock();
