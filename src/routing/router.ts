@@ -133,10 +133,7 @@ export class Router {
       }
       const strategy = this.strategyFor(name);
       const rotating = strategy === 'round_robin' || strategy === 'priority';
-      // A rotation of one (one candidate, or one per priority tier) has nothing to turn:
-      // no cursor round trip to the state.
-      const turns = strategy === 'round_robin' ? plan.tuples.length > 1 : plan.tiersRotate;
-      const start = rotating && turns ? await this.deps.cursor(`rr:${name}`) : 0;
+      const start = usesCursor(plan, strategy) ? await this.deps.cursor(`rr:${name}`) : 0;
       const before = out.length;
       // Cooling slots passed over before this link's first pick, in the pick's rotation
       // (its priority tier under `priority`): their turns are handed on by moving the cursor
@@ -145,8 +142,7 @@ export class Router {
       let passedTier: number | undefined;
       let tooLong = 0;
       for (const tuple of this.order(plan, strategy, start)) {
-        const capabilities = tuple.served.capabilities;
-        if (needs.tokens !== undefined && capabilities !== undefined && capabilities.max_tokens > 0 && needs.tokens > capabilities.max_tokens) {
+        if (exceedsWindow(tuple, needs)) {
           tooLong++;
           continue;
         }
@@ -199,11 +195,10 @@ export class Router {
       return undefined;
     }
     const strategy = this.strategyFor(model);
-    if (strategy === 'round_robin' ? plan.tuples.length > 1 : strategy === 'priority' && plan.tiersRotate) return undefined;
+    if (usesCursor(plan, strategy)) return undefined;
     const out: Candidate[] = [];
     for (const tuple of this.order(plan, strategy, 0)) {
-      const capabilities = tuple.served.capabilities;
-      if (needs.tokens !== undefined && capabilities !== undefined && capabilities.max_tokens > 0 && needs.tokens > capabilities.max_tokens) return undefined;
+      if (exceedsWindow(tuple, needs)) return undefined;
       if (!this.deps.cooldowns.isClear(tuple.cooldownKey)) return undefined;
       out.push(candidateOf(tuple, model));
       if (out.length >= this.settings.maxAttempts) break;
@@ -409,6 +404,22 @@ export class Router {
 
 /** Above this many candidates, least_* strategies sample instead of scanning them all. */
 const EXACT_SCAN_LIMIT = 64;
+/**
+ * Whether a strategy turns a shared cursor over this plan: round robin over more than one
+ * candidate, priority with a tier of more than one. A rotation of one has nothing to turn,
+ * and so no state round trip.
+ */
+function usesCursor(plan: Plan, strategy: Strategy): boolean {
+  if (strategy === 'round_robin') return plan.tuples.length > 1;
+  return strategy === 'priority' && plan.tiersRotate;
+}
+
+/** Whether the request (its estimated tokens) is over this candidate's context window. */
+function exceedsWindow(tuple: Tuple, needs: Needs): boolean {
+  const capabilities = tuple.served.capabilities;
+  return needs.tokens !== undefined && capabilities !== undefined && capabilities.max_tokens > 0 && needs.tokens > capabilities.max_tokens;
+}
+
 function candidateOf(tuple: Tuple, model: string): Candidate {
   return {
     entry: tuple.served.entry,
