@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GatewayError } from '../errors.ts';
-import { FakeClock, jsonOf, startFakeServer, testClient, type Script } from './auth.test-helper.ts';
+import { copilotCredentialFixture, FakeClock, jsonOf, startFakeServer, testClient, type Script } from './auth.test-helper.ts';
 import { AwsSsoOidc } from './aws-sso-oidc.ts';
 import { CopilotTokenExchange } from './copilot-token.ts';
 import type { CopilotCredential, KiroCredential } from './credential.ts';
@@ -190,17 +190,7 @@ test('a 404 from the token endpoint (a wrong URL) does not condemn the credentia
 test('Copilot: the API token comes from the exchange; no subscription marks the credential invalid', async (context) => {
   const { store, refresher, server, cleanup } = await setup(refreshAnswer('unused'));
   context.after(cleanup);
-  const base: CopilotCredential = {
-    id: 'copilot-octocat',
-    provider: 'copilot',
-    type: 'oauth_device_flow',
-    label: 'octocat',
-    access_token: 'gho_good',
-    github_token: 'gho_good',
-    created_at: '2026-01-01T00:00:00.000Z',
-    updated_at: '2026-01-01T00:00:00.000Z',
-    status: 'active',
-  };
+  const base = copilotCredentialFixture();
   await store.save(base);
   const usable = await refresher.getUsableCredential('copilot-octocat');
   assert.equal(usable.accessToken, 'copilot-1');
