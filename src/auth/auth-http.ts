@@ -1,5 +1,5 @@
 /**
- * Small JSON-over-HTTP calls for the login and token endpoints, on the gateway's undici
+ * Small JSON-over-HTTP calls for the login and token endpoints, on the gateway's upstream
  * client. Auth endpoints answer small bodies, so a response is read whole and parsed once.
  * Errors built here name the endpoint and the provider's error code, never a token.
  */

@@ -1,14 +1,14 @@
 /**
- * The HTTP client for upstream calls: undici's dispatcher API with pooled keep-alive
- * connections, no WHATWG streams on the way (DESIGN.md: they cost 3–4× here). A response
- * is handed over as soon as its head arrives, so the router can decide to fail over before
- * any byte reaches the client; its body is then piped to a sink with backpressure, or read
- * whole. Transport failures become GatewayErrors with stable codes.
+ * The HTTP client for upstream calls: the gateway's own HTTP/1.1 client (`http1/client.ts`)
+ * with pooled keep-alive connections, no WHATWG streams on the way (DESIGN.md: they cost 3–4×
+ * here). A response is handed over as soon as its head arrives, so the router can decide to
+ * fail over before any byte reaches the client; its body is then piped to a sink with
+ * backpressure, or read whole. Transport failures become GatewayErrors with stable codes.
  */
-import type { Agent as UndiciAgent, Dispatcher } from 'undici';
-import Agent from 'undici/lib/dispatcher/agent.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import { GatewayError } from '../errors.ts';
+import { Http1Client } from './http1/client.ts';
+import type { Exchange, ExchangeHandler } from './http1/client.ts';
 
 export type UpstreamRequest = UpstreamRequestBase & ({ url: URL } | {
   /** `https://host:port`, no trailing slash. */
@@ -47,14 +47,14 @@ export interface BodySink {
 export class UpstreamResponse {
   readonly status: number;
   readonly headers: IncomingHttpHeaders;
-  private readonly controller: Dispatcher.DispatchController;
+  private readonly exchange: Exchange;
   private buffered: Buffer[] | undefined = [];
   private sink: BodySink | undefined;
   private finished = false;
   private failure: GatewayError | undefined;
 
-  constructor(controller: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders) {
-    this.controller = controller;
+  constructor(exchange: Exchange, status: number, headers: IncomingHttpHeaders) {
+    this.exchange = exchange;
     this.status = status;
     this.headers = headers;
   }
@@ -106,9 +106,7 @@ export class UpstreamResponse {
 
   /** Drops the rest of the body and frees the connection's slot. */
   abort(): void {
-    if (!this.finished && this.failure === undefined && !this.controller.aborted) {
-      this.controller.abort(new Error('upstream response discarded'));
-    }
+    if (!this.finished && this.failure === undefined) this.exchange.abort(new Error('upstream response discarded'));
   }
 
   /** @internal */
@@ -134,9 +132,10 @@ export class UpstreamResponse {
 
   private deliver(chunk: Buffer): void {
     const sink = this.sink as BodySink;
-    if (!sink.write(chunk) && !this.controller.paused) {
-      this.controller.pause();
-      sink.waitDrain(() => this.controller.resume());
+    const exchange = this.exchange;
+    if (!sink.write(chunk) && !exchange.paused) {
+      exchange.pause();
+      sink.waitDrain(() => exchange.resume());
     }
   }
 }
@@ -147,17 +146,56 @@ export interface UpstreamClientOptions {
   connectionsPerOrigin?: number | null;
 }
 
+/** One request's way from the HTTP client's events to the caller's promise and response. */
+class PendingResponse implements ExchangeHandler {
+  private readonly resolve: (response: UpstreamResponse) => void;
+  private readonly reject: (error: GatewayError) => void;
+  private readonly origin: string;
+  private readonly signal: AbortLike | undefined;
+  private response: UpstreamResponse | undefined;
+  exchange: Exchange | undefined;
+
+  constructor(origin: string, signal: AbortLike | undefined, resolve: (response: UpstreamResponse) => void, reject: (error: GatewayError) => void) {
+    this.origin = origin;
+    this.signal = signal;
+    this.resolve = resolve;
+    this.reject = reject;
+  }
+
+  readonly onAbort = (): void => this.exchange?.abort(new ClientAbortError());
+
+  onHead(exchange: Exchange, status: number, headers: IncomingHttpHeaders): void {
+    this.response = new UpstreamResponse(exchange, status, headers);
+    this.resolve(this.response);
+  }
+
+  onData(chunk: Buffer): void {
+    this.response?.push(chunk);
+  }
+
+  onEnd(): void {
+    this.signal?.removeEventListener('abort', this.onAbort);
+    this.response?.finish();
+  }
+
+  onError(error: Error): void {
+    this.signal?.removeEventListener('abort', this.onAbort);
+    const mapped = mapTransportError(error, this.origin);
+    if (this.response === undefined) this.reject(mapped);
+    else this.response.fail(mapped);
+  }
+}
+
 export class UpstreamClient {
-  private readonly agent: UndiciAgent;
+  private readonly http: Http1Client;
 
   constructor(options: UpstreamClientOptions) {
-    this.agent = new Agent({
-      connect: { timeout: options.connectTimeoutMs },
+    this.http = new Http1Client({
+      connectTimeoutMs: options.connectTimeoutMs,
       // No cap by default: a thousand open streams to one provider need a thousand sockets.
-      connections: options.connectionsPerOrigin ?? null,
-      keepAliveTimeout: 30_000,
-      keepAliveMaxTimeout: 600_000,
-      pipelining: 1,
+      connectionsPerOrigin: options.connectionsPerOrigin ?? null,
+      keepAliveMs: 30_000,
+      keepAliveMaxMs: 600_000,
     });
   }
 
@@ -166,65 +204,41 @@ export class UpstreamClient {
     const origin = 'url' in request ? request.url.origin : request.origin;
     const path = 'url' in request ? request.url.pathname + request.url.search : request.path;
     return new Promise((resolve, reject) => {
-      let response: UpstreamResponse | undefined;
-      let controller: Dispatcher.DispatchController | undefined;
       const signal = request.signal;
-      const onAbort = (): void => controller?.abort(new ClientAbortError());
-      if (signal !== undefined) {
-        if (signal.aborted) {
-          reject(new GatewayError(499, 'upstream_error', 'client closed the request', { retryable: false }));
-          return;
-        }
-        signal.addEventListener('abort', onAbort, { once: true });
+      if (signal?.aborted === true) {
+        reject(new GatewayError(499, 'upstream_error', 'client closed the request', { retryable: false }));
+        return;
       }
-      const cleanup = (): void => signal?.removeEventListener('abort', onAbort);
-      const handler: Dispatcher.DispatchHandler = {
-        onRequestStart(started) {
-          controller = started;
-          if (signal?.aborted === true) started.abort(new ClientAbortError());
-        },
-        onResponseStart(started, statusCode, headers) {
-          response = new UpstreamResponse(started, statusCode, headers);
-          resolve(response);
-        },
-        onResponseData(_controller, chunk) {
-          response?.push(chunk);
-        },
-        onResponseEnd() {
-          cleanup();
-          response?.finish();
-        },
-        onResponseError(_controller, error) {
-          cleanup();
-          const mapped = mapTransportError(error, origin);
-          if (response === undefined) reject(mapped);
-          else response.fail(mapped);
-        },
-      };
-      const options: Dispatcher.DispatchOptions = {
-        origin,
-        path,
-        method: request.method,
-        headers: request.headers,
-        body: request.body ?? null,
-        headersTimeout: request.firstByteTimeoutMs,
-        bodyTimeout: request.idleTimeoutMs,
-      };
+      const pending = new PendingResponse(origin, signal, resolve, reject);
+      signal?.addEventListener('abort', pending.onAbort, { once: true });
       try {
-        this.agent.dispatch(options, handler);
+        pending.exchange = this.http.request({
+          origin,
+          path,
+          method: request.method,
+          headers: request.headers,
+          body: request.body,
+          headersTimeoutMs: request.firstByteTimeoutMs,
+          bodyTimeoutMs: request.idleTimeoutMs,
+        }, pending);
       } catch (error) {
-        cleanup();
+        signal?.removeEventListener('abort', pending.onAbort);
         reject(mapTransportError(error as Error, origin));
       }
     });
   }
 
+  /** Open sockets to `origin`, idle and busy. */
+  socketsTo(origin: string): number {
+    return this.http.socketsTo(origin);
+  }
+
   close(): Promise<void> {
-    return this.agent.close();
+    return this.http.close();
   }
 
   destroy(): Promise<void> {
-    return this.agent.destroy();
+    return this.http.destroy();
   }
 }
 
@@ -235,7 +249,7 @@ class ClientAbortError extends Error {
   }
 }
 
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
+const TIMEOUT_CODES = new Set(['HTTP_HEADERS_TIMEOUT', 'HTTP_BODY_TIMEOUT', 'HTTP_CONNECT_TIMEOUT', 'ETIMEDOUT']);
 
 /** Transport errors by stable code; the upstream host is named, its credentials never. */
 export function mapTransportError(error: Error, origin: string): GatewayError {
@@ -244,8 +258,16 @@ export function mapTransportError(error: Error, origin: string): GatewayError {
   }
   const code = (error as { code?: string }).code ?? '';
   const where = origin.replace(/^https?:\/\//, '');
+  if (code === 'HTTP_PROTOCOL_ERROR') {
+    return new GatewayError(502, 'upstream_protocol_error', `upstream ${where} sent a ${error.message}`, { cause: error, details: { upstream_code: code } });
+  }
+  if (code === 'HTTP_INVALID_REQUEST') {
+    // A header or path that cannot go on the wire (a credential with a line break, say):
+    // another candidate may still work.
+    return new GatewayError(502, 'upstream_error', `cannot send to upstream ${where}: ${error.message}`, { cause: error, details: { upstream_code: code } });
+  }
   if (TIMEOUT_CODES.has(code)) {
-    const phase = code === 'UND_ERR_BODY_TIMEOUT' ? 'stalled mid-response' : code === 'UND_ERR_HEADERS_TIMEOUT' ? 'did not answer in time' : 'connection timed out';
+    const phase = code === 'HTTP_BODY_TIMEOUT' ? 'stalled mid-response' : code === 'HTTP_HEADERS_TIMEOUT' ? 'did not answer in time' : 'connection timed out';
     return new GatewayError(504, 'upstream_timeout', `upstream ${where} ${phase}`, { cause: error, details: { upstream_code: code } });
   }
   return new GatewayError(502, 'upstream_unreachable', `upstream ${where} unreachable: ${code || error.message}`, {
