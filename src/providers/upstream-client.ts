@@ -42,6 +42,12 @@ export interface BodySink {
   fail(error: GatewayError): void;
   /** Calls `resume` once the sink can take more after `write` returned false. */
   waitDrain(resume: () => void): void;
+  /**
+   * The whole body in one piece, and its end: called instead of `write` then `end` when the
+   * body was complete before `pipe` (a non-streaming answer read with its head), so that a
+   * relay can send it in one write.
+   */
+  endWith?(chunk: Buffer): void;
 }
 
 export class UpstreamResponse {
@@ -64,6 +70,10 @@ export class UpstreamResponse {
     this.sink = sink;
     const pending = this.buffered ?? [];
     this.buffered = undefined;
+    if (this.finished && pending.length === 1 && this.failure === undefined && sink.endWith !== undefined) {
+      sink.endWith(pending[0] as Buffer);
+      return;
+    }
     for (const chunk of pending) this.deliver(chunk);
     if (this.failure !== undefined) sink.fail(this.failure);
     else if (this.finished) sink.end();

@@ -127,6 +127,12 @@ export function relay(
       waitDrain(resume) {
         client.once('drain', resume);
       },
+      endWith(chunk) {
+        sniffer?.push(chunk);
+        client.end(chunk);
+        sniffer?.end();
+        resolve({ ok: true, usage });
+      },
     });
   });
 }
