@@ -79,6 +79,24 @@ test('body slices are views of the input, not copies', () => {
   assert.equal(seen[0]?.toString(), 'hello');
 });
 
+test('the body pieces of one read come out as one event, before the end', () => {
+  const events: string[] = [];
+  const parser = new ResponseParser({
+    onHead(status) { events.push(`head ${status}`); },
+    onBody(chunk) { events.push(`body ${chunk.toString()}`); },
+    onEnd() { events.push('end'); },
+  });
+  parser.expect('POST');
+  parser.execute(Buffer.from('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\none\r\n3\r\ntwo\r\n5\r\nth'));
+  parser.execute(Buffer.from('ree\r\n4\r\nfour\r\n0\r\n\r\n'));
+  assert.deepEqual(events, ['head 200', 'body onetwoth', 'body reefour', 'end']);
+  // Good bytes before a framing error in the same read still come out first.
+  events.length = 0;
+  parser.expect('POST');
+  assert.throws(() => parser.execute(Buffer.from('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\nok\r\nzz\r\n')));
+  assert.deepEqual(events, ['head 200', 'body ok']);
+});
+
 test('without a length or chunking the body runs until the connection closes, and the socket is not reused', () => {
   const parsed = parse(['HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\nfirst ', 'second']);
   assert.equal(parsed.ends, 0);

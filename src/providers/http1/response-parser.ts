@@ -1,7 +1,9 @@
 /**
  * An incremental parser for HTTP/1.1 responses (RFC 9112), for the upstream client: feed it
  * the socket's bytes as they come, split anywhere, and it reports the head, the body's bytes
- * (slices of the input, never copied) and the end. It frames bodies by Content-Length, by
+ * and the end. The body comes out once per read: a slice of the input when the read held one
+ * piece of it, the pieces joined otherwise (a streaming upstream's read often holds dozens of
+ * small chunks, and one write downstream costs far less than dozens). It frames bodies by Content-Length, by
  * chunked transfer coding (extensions and trailers skipped) or by the connection's close,
  * skips 1xx interim responses, and says whether the connection may carry another request.
  * Anything malformed is an HttpClientError with code `HTTP_PROTOCOL_ERROR`: an upstream that
@@ -56,6 +58,8 @@ export class ResponseParser {
   keepAliveHintMs: number | undefined;
   /** Set by `stop()`: the caller gave up on the response, so no more events. */
   private stopped = false;
+  /** Body bytes of the current read, reported together when it is done. */
+  private readonly pieces: Buffer[] = [];
 
   constructor(events: ResponseEvents) {
     this.events = events;
@@ -69,6 +73,7 @@ export class ResponseParser {
     this.keepAlive = false;
     this.keepAliveHintMs = undefined;
     this.stopped = false;
+    this.pieces.length = 0;
   }
 
   /** No more events: the caller aborted mid-response. */
@@ -95,6 +100,14 @@ export class ResponseParser {
    * server sent that no request asked for), 0 normally.
    */
   execute(input: Buffer): number {
+    try {
+      return this.run(input);
+    } finally {
+      if (this.pieces.length > 0) this.flush();
+    }
+  }
+
+  private run(input: Buffer): number {
     let data = input;
     if (this.pending !== undefined) {
       data = Buffer.concat([this.pending, data]);
@@ -122,12 +135,12 @@ export class ResponseParser {
           const available = length - offset;
           if (available < this.remaining) {
             this.remaining -= available;
-            this.events.onBody(offset === 0 ? data : data.subarray(offset));
+            this.body(offset === 0 ? data : data.subarray(offset));
             return 0;
           }
           const end = offset + this.remaining;
           this.remaining = 0;
-          this.events.onBody(offset === 0 && end === length ? data : data.subarray(offset, end));
+          this.body(offset === 0 && end === length ? data : data.subarray(offset, end));
           offset = end;
           this.finish();
           break;
@@ -151,14 +164,14 @@ export class ResponseParser {
           const available = length - offset;
           if (available <= this.remaining) {
             this.remaining -= available;
-            this.events.onBody(offset === 0 ? data : data.subarray(offset));
+            this.body(offset === 0 ? data : data.subarray(offset));
             if (this.remaining === 0) this.state = State.ChunkDataEnd;
             return 0;
           }
           const end = offset + this.remaining;
           this.remaining = 0;
           this.state = State.ChunkDataEnd;
-          this.events.onBody(data.subarray(offset, end));
+          this.body(data.subarray(offset, end));
           offset = end;
           break;
         }
@@ -182,7 +195,7 @@ export class ResponseParser {
           break;
         }
         case State.UntilClose:
-          this.events.onBody(offset === 0 ? data : data.subarray(offset));
+          this.body(offset === 0 ? data : data.subarray(offset));
           return 0;
         case State.Idle:
         case State.Done:
@@ -210,7 +223,18 @@ export class ResponseParser {
 
   private finish(): void {
     this.state = State.Done;
+    if (this.pieces.length > 0) this.flush();
     if (!this.stopped) this.events.onEnd();
+  }
+
+  private body(piece: Buffer): void {
+    this.pieces.push(piece);
+  }
+
+  private flush(): void {
+    const pieces = this.pieces;
+    if (!this.stopped) this.events.onBody(pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces));
+    pieces.length = 0;
   }
 
   private parseHead(head: string): void {
