@@ -17,6 +17,18 @@ test('counters expose one sample per label set, values escaped, after HELP and T
   ].join('\n'));
 });
 
+test('a counter cell kept by the caller is the series add() updates', async () => {
+  const registry = new MetricsRegistry();
+  const counter = new FastCounter('c_total', 'Cells', ['a'], registry);
+  const cell = counter.cellOf('x');
+  assert.equal(counter.cellOf('x'), cell, 'one cell per label set');
+  cell.value += 5;
+  counter.add('x', 2);
+  counter.cellOf('y');
+  assert.equal(cell.value, 7);
+  assert.match(await registry.metrics(), /^c_total\{a="x"\} 7\nc_total\{a="y"\} 0$/m);
+});
+
 test('histograms expose cumulative buckets, +Inf, sum and count', async () => {
   const registry = new MetricsRegistry();
   const histogram = new FastHistogram('d_seconds', 'Durations', ['f'], [0.1, 1], registry);

@@ -80,18 +80,36 @@ abstract class FastMetric implements Exposable {
 /** A counter keyed by label values joined with NUL. */
 export class FastCounter extends FastMetric {
   readonly type = 'counter' as const;
-  private readonly series = new Map<string, number>();
+  private readonly series = new Map<string, CounterCell>();
 
   /** `key`: the label values in order, joined with `\u0000`. */
   add(key: string, amount = 1): void {
-    this.series.set(key, (this.series.get(key) ?? 0) + amount);
+    this.cellOf(key).value += amount;
+  }
+
+  /**
+   * The series for `key`, to be added to directly: a caller that keeps the cell (under label
+   * values it already holds) skips building and hashing the joined key on every update.
+   */
+  cellOf(key: string): CounterCell {
+    let cell = this.series.get(key);
+    if (cell === undefined) {
+      cell = { value: 0 };
+      this.series.set(key, cell);
+    }
+    return cell;
   }
 
   expose(): string {
     const lines = [this.header()];
-    for (const [key, value] of this.series) lines.push(`${this.name}${this.labelsOf(key)} ${formatSampleValue(value)}`);
+    for (const [key, cell] of this.series) lines.push(`${this.name}${this.labelsOf(key)} ${formatSampleValue(cell.value)}`);
     return lines.join('\n');
   }
+}
+
+/** One counter series' value. */
+export interface CounterCell {
+  value: number;
 }
 
 /** A histogram with fixed buckets, keyed like FastCounter. */

@@ -25,8 +25,9 @@ export function readBody(request: IncomingMessage, limit: number): Promise<Buffe
       chunks.push(chunk);
     };
     request.on('data', onData);
-    request.once('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)));
-    request.once('error', (error) => reject(new GatewayError(400, 'invalid_request', `could not read the request body: ${error.message}`, { cause: error })));
+    // `on`, not `once`: each fires at most once, and `once` wraps the listener.
+    request.on('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)));
+    request.on('error', (error) => reject(new GatewayError(400, 'invalid_request', `could not read the request body: ${error.message}`, { cause: error })));
   });
 }
 

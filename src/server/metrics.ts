@@ -5,9 +5,11 @@
  * gateways in one process (tests) do not collide.
  */
 import { CollectedGauge, FastCounter, FastGauge, FastHistogram, MetricsRegistry } from './fast-metrics.ts';
+import type { CounterCell } from './fast-metrics.ts';
 import type { StateStore } from '../state/types.ts';
 import type { UsageRecord } from '../state/types.ts';
 
+const TOKEN_KINDS = ['input', 'output', 'cached', 'reasoning'];
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
 /** An error's class for `cliproxy_errors_total`. */
@@ -32,6 +34,8 @@ export class GatewayMetrics {
   private readonly upstreamDuration: FastHistogram;
   private readonly tokens: FastCounter;
   private readonly inFlight: FastGauge;
+  private readonly requestCells = new Map<string, Map<string, Map<number, CounterCell>>>();
+  private readonly tokenCells = new Map<string, Map<string, (CounterCell | undefined)[]>>();
 
   constructor(state: () => StateStore, now: () => number) {
     const registry = this.registry;
@@ -56,15 +60,54 @@ export class GatewayMetrics {
   requestEnded(format: string, record: Pick<UsageRecord, 'provider' | 'model' | 'status' | 'latencyMs' | 'inputTokens' | 'outputTokens' | 'cachedTokens' | 'reasoningTokens'>): void {
     if (!this.enabled) return;
     this.inFlight.value--;
-    this.requests.add(`${format}\u0000${record.provider}\u0000${record.status}`);
+    this.requestCell(format, record.provider, record.status).value++;
     const failure = errorClass(record.status);
     if (failure !== undefined) this.errors.add(failure);
     this.duration.observe(format, record.latencyMs / 1000);
-    const prefix = `${record.provider}\u0000${record.model}\u0000`;
-    if (record.inputTokens > 0) this.tokens.add(`${prefix}input`, record.inputTokens);
-    if (record.outputTokens > 0) this.tokens.add(`${prefix}output`, record.outputTokens);
-    if (record.cachedTokens > 0) this.tokens.add(`${prefix}cached`, record.cachedTokens);
-    if (record.reasoningTokens > 0) this.tokens.add(`${prefix}reasoning`, record.reasoningTokens);
+    if (record.inputTokens > 0) this.tokenCell(record.provider, record.model, 0).value += record.inputTokens;
+    if (record.outputTokens > 0) this.tokenCell(record.provider, record.model, 1).value += record.outputTokens;
+    if (record.cachedTokens > 0) this.tokenCell(record.provider, record.model, 2).value += record.cachedTokens;
+    if (record.reasoningTokens > 0) this.tokenCell(record.provider, record.model, 3).value += record.reasoningTokens;
+  }
+
+  /** The requests series of (format, provider, status), looked up by the values themselves. */
+  private requestCell(format: string, provider: string, status: number): CounterCell {
+    let byProvider = this.requestCells.get(format);
+    if (byProvider === undefined) {
+      byProvider = new Map();
+      this.requestCells.set(format, byProvider);
+    }
+    let byStatus = byProvider.get(provider);
+    if (byStatus === undefined) {
+      byStatus = new Map();
+      byProvider.set(provider, byStatus);
+    }
+    let cell = byStatus.get(status);
+    if (cell === undefined) {
+      cell = this.requests.cellOf(`${format}\u0000${provider}\u0000${status}`);
+      byStatus.set(status, cell);
+    }
+    return cell;
+  }
+
+  /** The tokens series of (provider, model, TOKEN_KINDS[kind]). */
+  private tokenCell(provider: string, model: string, kind: number): CounterCell {
+    let byModel = this.tokenCells.get(provider);
+    if (byModel === undefined) {
+      byModel = new Map();
+      this.tokenCells.set(provider, byModel);
+    }
+    let cells = byModel.get(model);
+    if (cells === undefined) {
+      cells = [undefined, undefined, undefined, undefined];
+      byModel.set(model, cells);
+    }
+    let cell = cells[kind];
+    if (cell === undefined) {
+      cell = this.tokens.cellOf(`${provider}\u0000${model}\u0000${TOKEN_KINDS[kind] as string}`);
+      cells[kind] = cell;
+    }
+    return cell;
   }
 
   upstreamAttempt(provider: string, latencyMs: number): void {

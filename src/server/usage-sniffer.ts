@@ -108,7 +108,8 @@ export class UsageSniffer {
   }
 
   private emit(): void {
-    const text = Buffer.concat(this.parts).toString('utf8');
+    const parts = this.parts;
+    const text = parts.length === 1 ? (parts[0] as Buffer).toString('utf8') : Buffer.concat(parts).toString('utf8');
     this.parts = [];
     try {
       const value = JSON.parse(text) as unknown;
