@@ -69,6 +69,21 @@ test('UsageTap finds usage in a body smaller than its tail window', () => {
   assert.deepEqual(openAIUsage(found as Record<string, unknown>), { input: 3, output: 4, cached: 0, reasoning: 0 });
 });
 
+test('UsageTap parses the usage of a one-chunk body once, not again at the end', () => {
+  const seen: Record<string, unknown>[] = [];
+  const tap = new UsageTap('usage', (value) => seen.push(value));
+  tap.push(Buffer.from('{"id":"x","usage":null,"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":4}}'));
+  tap.end();
+  assert.deepEqual(seen, [{ prompt_tokens: 3, completion_tokens: 4 }]);
+  // Two chunks: the first is sniffed as it comes, the tail at the end; the last object is read there.
+  const twice: Record<string, unknown>[] = [];
+  const split = new UsageTap('usage', (value) => twice.push(value));
+  split.push(Buffer.from('{"id":"x","usage":{"prompt_tokens":1},'));
+  split.push(Buffer.from('"usage":{"prompt_tokens":2}}'));
+  split.end();
+  assert.deepEqual(twice.at(-1), { prompt_tokens: 2 });
+});
+
 test('UsageTap keeps a bounded tail over a long stream of small chunks, and still finds the last usage', () => {
   let found: Record<string, unknown> | undefined;
   const tap = new UsageTap('usage', (value) => { found = value; }, 512);

@@ -14,6 +14,18 @@ const SCAN = 0;
 const AFTER_KEY = 1;
 const IN_OBJECT = 2;
 
+const QUOTED_KEYS = new Map<string, Buffer>();
+
+/** `"key"` as bytes, made once per key (there are two: usage and usageMetadata). */
+function quotedKey(key: string): Buffer {
+  let quoted = QUOTED_KEYS.get(key);
+  if (quoted === undefined) {
+    quoted = Buffer.from(`"${key}"`);
+    QUOTED_KEYS.set(key, quoted);
+  }
+  return quoted;
+}
+
 export class UsageSniffer {
   private readonly key: Buffer;
   private readonly onObject: (value: Record<string, unknown>) => void;
@@ -26,7 +38,7 @@ export class UsageSniffer {
   private escaped = false;
 
   constructor(key: string, onObject: (value: Record<string, unknown>) => void) {
-    this.key = Buffer.from(`"${key}"`);
+    this.key = quotedKey(key);
     this.onObject = onObject;
   }
 
@@ -287,13 +299,15 @@ export class UsageTap {
    */
   end(): void {
     const ring = this.ring;
-    const tail = ring === undefined ? this.view
-      : !this.wrapped ? ring.subarray(0, this.writeAt)
-      : Buffer.concat([ring.subarray(this.writeAt), ring.subarray(0, this.writeAt)]);
-    this.view = undefined;
+    if (ring === undefined) {
+      // One chunk in all: the first-chunk sniff has read every usage object in it already.
+      this.view = undefined;
+      return;
+    }
+    const tail = !this.wrapped ? ring.subarray(0, this.writeAt) : Buffer.concat([ring.subarray(this.writeAt), ring.subarray(0, this.writeAt)]);
     this.ring = undefined;
-    if (tail === undefined || tail.length === 0) return;
-    const at = tail.lastIndexOf(`"${this.key}"`);
+    if (tail.length === 0) return;
+    const at = tail.lastIndexOf(quotedKey(this.key));
     if (at >= 0) new UsageSniffer(this.key, this.onObject).push(tail.subarray(at));
   }
 }

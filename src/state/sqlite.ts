@@ -316,7 +316,8 @@ export class LocalState implements StateStore {
   }
 
   async recordUsage(record: UsageRecord): Promise<void> {
-    this.pending.push({ ...record });
+    // Kept as given, not copied: the caller hands over a record it no longer changes.
+    this.pending.push(record);
     if (this.pending.length > MAX_PENDING) {
       const excess = this.pending.length - MAX_PENDING;
       this.pending.splice(0, excess);

@@ -114,6 +114,7 @@ export interface StateStore {
   /** A shared counter, for round-robin cursors. */
   increment(key: string): Promise<number>;
 
+  /** Stores `record`; a driver may keep the object itself, so the caller must not change it afterwards. */
   recordUsage(record: UsageRecord): Promise<void>;
   queryUsage(query: UsageQuery): Promise<UsageRecord[] | UsageAggregate[]>;
   /** Drops records older than `before` (unix ms); returns how many. */

@@ -559,7 +559,8 @@ function requestBytes(request: HttpRequest, hostHeader: string): Buffer {
   const body = request.body;
   const bodyLength = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length;
   const framing = body !== undefined || request.method === 'POST' ? `content-length: ${bodyLength}\r\n` : '';
-  const head = `${request.method} ${path} HTTP/1.1\r\nhost: ${host}\r\nconnection: keep-alive\r\n${fields}${framing}\r\n`;
+  // No `connection: keep-alive`: it is HTTP/1.1's default, and every header costs the server.
+  const head = `${request.method} ${path} HTTP/1.1\r\nhost: ${host}\r\n${fields}${framing}\r\n`;
   const payload = Buffer.allocUnsafe(head.length + bodyLength);
   payload.write(head, 0, 'latin1');
   if (typeof body === 'string') payload.write(body, head.length, 'utf8');

@@ -27,7 +27,7 @@ const MAX_LINE_BYTES = 8 * 1024;
 const State = { Idle: 0, Head: 1, Length: 2, ChunkSize: 3, ChunkData: 4, ChunkDataEnd: 5, Trailers: 6, UntilClose: 7, Done: 8 } as const;
 type ParserState = (typeof State)[keyof typeof State];
 
-const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: [^\r\n]*)?$/;
+const REASON = /^[^\r\n]*$/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 /** Field lines, CRLF between them: a token, a colon, a value of visible latin1, space or tab. */
@@ -58,8 +58,10 @@ export class ResponseParser {
   keepAliveHintMs: number | undefined;
   /** Set by `stop()`: the caller gave up on the response, so no more events. */
   private stopped = false;
-  /** Body bytes of the current read, reported together when it is done. */
-  private readonly pieces: Buffer[] = [];
+  /** Body bytes of the current read, reported together when it is done: the first piece, */
+  private piece: Buffer | undefined;
+  /** and all of them once there is more than one. */
+  private pieces: Buffer[] | undefined;
 
   constructor(events: ResponseEvents) {
     this.events = events;
@@ -73,7 +75,8 @@ export class ResponseParser {
     this.keepAlive = false;
     this.keepAliveHintMs = undefined;
     this.stopped = false;
-    this.pieces.length = 0;
+    this.piece = undefined;
+    this.pieces = undefined;
   }
 
   /** No more events: the caller aborted mid-response. */
@@ -103,7 +106,7 @@ export class ResponseParser {
     try {
       return this.run(input);
     } finally {
-      if (this.pieces.length > 0) this.flush();
+      if (this.piece !== undefined) this.flush();
     }
   }
 
@@ -223,27 +226,28 @@ export class ResponseParser {
 
   private finish(): void {
     this.state = State.Done;
-    if (this.pieces.length > 0) this.flush();
+    if (this.piece !== undefined) this.flush();
     if (!this.stopped) this.events.onEnd();
   }
 
   private body(piece: Buffer): void {
-    this.pieces.push(piece);
+    if (this.piece === undefined) this.piece = piece;
+    else if (this.pieces === undefined) this.pieces = [this.piece, piece];
+    else this.pieces.push(piece);
   }
 
   private flush(): void {
+    const piece = this.piece as Buffer;
     const pieces = this.pieces;
-    if (!this.stopped) this.events.onBody(pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces));
-    pieces.length = 0;
+    this.piece = undefined;
+    this.pieces = undefined;
+    if (!this.stopped) this.events.onBody(pieces === undefined ? piece : Buffer.concat(pieces));
   }
 
   private parseHead(head: string): void {
     let lineEnd = head.indexOf('\r\n');
-    const statusLine = lineEnd === -1 ? head : head.slice(0, lineEnd);
-    const status = STATUS_LINE.exec(statusLine);
-    if (status === null) throw protocolError('bad status line');
-    const minor = status[1];
-    const code = Number(status[2]);
+    const code = statusOf(head, lineEnd === -1 ? head.length : lineEnd);
+    const minor = head.charCodeAt(7) === 0x31 ? '1' : '0';
     const headers: IncomingHttpHeaders = {};
     let connection: string | undefined;
     let contentLength: string | undefined;
@@ -312,6 +316,24 @@ function hasToken(list: string | undefined, token: string): boolean {
   if (list.length === token.length) return list.toLowerCase() === token;
   for (const part of list.split(',')) if (part.trim().toLowerCase() === token) return true;
   return false;
+}
+
+/**
+ * The status code of `HTTP/1.x NNN reason` (RFC 9112 §4), read by character: the reason
+ * phrase is optional and ignored, anything else is a protocol error.
+ */
+function statusOf(head: string, end: number): number {
+  if (end < 12 || !head.startsWith('HTTP/1.') || head.charCodeAt(8) !== 0x20) throw protocolError('bad status line');
+  const minor = head.charCodeAt(7);
+  if (minor !== 0x30 && minor !== 0x31) throw protocolError('bad status line');
+  let code = 0;
+  for (let index = 9; index < 12; index++) {
+    const digit = head.charCodeAt(index) - 0x30;
+    if (digit < 0 || digit > 9) throw protocolError('bad status line');
+    code = code * 10 + digit;
+  }
+  if (code < 100 || (end > 12 && (head.charCodeAt(12) !== 0x20 || !REASON.test(head.slice(13, end))))) throw protocolError('bad status line');
+  return code;
 }
 
 /** A field value without the optional whitespace (space, tab) around it. */
