@@ -26,11 +26,35 @@ function quotedKey(key: string): Buffer {
   return quoted;
 }
 
+/**
+ * The offset just past the `}` closing the object that opens at `start`, or -1 when it does
+ * not close within `chunk` (or within MAX_OBJECT_BYTES).
+ */
+function objectEnd(chunk: Buffer, start: number): number {
+  const limit = Math.min(chunk.length, start + MAX_OBJECT_BYTES);
+  let depth = 0;
+  let inString = false;
+  for (let index = start; index < limit; index++) {
+    const byte = chunk[index] as number;
+    if (inString) {
+      if (byte === BACKSLASH) index++;
+      else if (byte === QUOTE) inString = false;
+    } else if (byte === QUOTE) inString = true;
+    else if (byte === OPEN) depth++;
+    else if (byte === CLOSE && --depth === 0) return index + 1;
+  }
+  return -1;
+}
+
 export class UsageSniffer {
   private readonly key: Buffer;
   private readonly onObject: (value: Record<string, unknown>) => void;
   private state = SCAN;
   private carry: Buffer | undefined;
+  /** The chunk a search ended in without a match, where it began, and the carry before it. */
+  private tailOf: Buffer | undefined;
+  private tailFrom = 0;
+  private tailPrevious: Buffer | undefined;
   private parts: Buffer[] = [];
   private size = 0;
   private depth = 0;
@@ -55,6 +79,14 @@ export class UsageSniffer {
         if (byte === 0x20 || byte === 0x3a || byte === 0x0a || byte === 0x0d || byte === 0x09) {
           index++;
         } else if (byte === OPEN) {
+          // Nearly always the whole object is in this chunk: parse it straight from there.
+          const end = objectEnd(chunk, index);
+          if (end >= 0) {
+            this.emitText(chunk.toString('utf8', index, end));
+            this.state = SCAN;
+            index = end;
+            continue;
+          }
           this.state = IN_OBJECT;
           this.depth = 0;
           this.inString = false;
@@ -73,6 +105,7 @@ export class UsageSniffer {
   /** Position just past the key in `chunk` (searching from `from`), or -1 (tail carried). */
   private findKey(chunk: Buffer, from: number): number {
     const keep = this.key.length - 1;
+    if (this.tailOf !== undefined) this.keepTail(keep);
     const previous = from === 0 ? this.carry : undefined;
     this.carry = undefined;
     if (previous !== undefined) {
@@ -83,12 +116,23 @@ export class UsageSniffer {
     }
     const at = chunk.indexOf(this.key, from);
     if (at >= 0) return at + this.key.length;
-    // Carry the last `keep` bytes seen, which may span several short chunks.
-    const rest = chunk.subarray(from);
+    // The last `keep` bytes seen may start a key that ends in the next chunk. They are copied
+    // out only when a next chunk comes: a sniffer fed one chunk (most are) allocates nothing.
+    this.tailOf = chunk;
+    this.tailFrom = from;
+    this.tailPrevious = previous;
+    return -1;
+  }
+
+  /** Carries the last `keep` bytes seen, which may span several short chunks. */
+  private keepTail(keep: number): void {
+    const rest = (this.tailOf as Buffer).subarray(this.tailFrom);
+    const previous = this.tailPrevious;
+    this.tailOf = undefined;
+    this.tailPrevious = undefined;
     this.carry = rest.length >= keep || previous === undefined
       ? Buffer.from(rest.subarray(Math.max(0, rest.length - keep)))
       : Buffer.concat([previous, rest]).subarray(-keep);
-    return -1;
   }
 
   private walkObject(chunk: Buffer, start: number): number {
@@ -123,6 +167,10 @@ export class UsageSniffer {
     const parts = this.parts;
     const text = parts.length === 1 ? (parts[0] as Buffer).toString('utf8') : Buffer.concat(parts).toString('utf8');
     this.parts = [];
+    this.emitText(text);
+  }
+
+  private emitText(text: string): void {
     try {
       const value = JSON.parse(text) as unknown;
       if (value !== null && typeof value === 'object') this.onObject(value as Record<string, unknown>);
