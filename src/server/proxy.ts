@@ -133,7 +133,7 @@ async function route(call: InboundCall, response: ServerResponse, context: Gatew
   const routing = runtime.config.routing;
   const tokens = estimateCallTokens(call);
   call.hints ??= hintsOf(call, needs.vision === true);
-  const clientLimits = runtime.config.clientKeys.find((key) => key.name === client.name)?.limits;
+  const clientLimits = runtime.config.clientKeys.length === 0 ? undefined : runtime.config.clientKeys.find((key) => key.name === client.name)?.limits;
   const clientHeld = clientLimits === undefined ? [] : await admitOrWait(context, [{ key: `client:${client.name}`, limits: clientLimits }], tokens, `client key ${client.name}`);
   let candidates: Candidate[];
   try {
@@ -145,7 +145,8 @@ async function route(call: InboundCall, response: ServerResponse, context: Gatew
     throw error;
   }
   const abort = new Cancellation();
-  response.once('close', () => {
+  // `on`, not `once`: a response closes once, and `once` wraps the listener per request.
+  response.on('close', () => {
     if (!response.writableFinished) abort.abort();
   });
   const sse = call.stream && (call.format !== 'gemini' || call.geminiSse);
@@ -439,9 +440,11 @@ function startKeepAlive(response: ServerResponse, intervalMs: number, requestId:
 /** The output cap the client asked for, in whichever field its format uses (0: none). */
 function requestedOutput(call: InboundCall): number {
   const body = call.body;
+  if (typeof body.max_tokens === 'number') return body.max_tokens;
+  if (typeof body.max_completion_tokens === 'number') return body.max_completion_tokens;
+  if (typeof body.max_output_tokens === 'number') return body.max_output_tokens;
   const config = body.generationConfig as Record<string, unknown> | undefined;
-  return [body.max_tokens, body.max_completion_tokens, body.max_output_tokens, config?.maxOutputTokens]
-    .find((value): value is number => typeof value === 'number') ?? 0;
+  return typeof config?.maxOutputTokens === 'number' ? config.maxOutputTokens : 0;
 }
 
 /** Tokens a request will use, roughly: its text (base64 payloads excluded) and its output cap. */
@@ -483,11 +486,14 @@ function targetFormatOf(candidate: Candidate): WireFormat {
   return candidate.protocol ?? (candidate.entry.protocol as WireFormat);
 }
 
+function lastOf(list: unknown): Record<string, unknown> | undefined {
+  return Array.isArray(list) ? (list.at(-1) as Record<string, unknown> | undefined) : undefined;
+}
+
 /** Who speaks last, and whether there are images: headers Copilot bills and routes by. */
 export function hintsOf(call: InboundCall, vision: boolean): { initiator: 'user' | 'agent'; vision: boolean } {
   const body = call.body;
   let agent = false;
-  const lastOf = (list: unknown): Record<string, unknown> | undefined => (Array.isArray(list) ? (list.at(-1) as Record<string, unknown> | undefined) : undefined);
   if (call.format === 'openai-chat') {
     const role = lastOf(body.messages)?.role;
     agent = role === 'assistant' || role === 'tool';

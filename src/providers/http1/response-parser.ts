@@ -27,7 +27,6 @@ const MAX_LINE_BYTES = 8 * 1024;
 const State = { Idle: 0, Head: 1, Length: 2, ChunkSize: 3, ChunkData: 4, ChunkDataEnd: 5, Trailers: 6, UntilClose: 7, Done: 8 } as const;
 type ParserState = (typeof State)[keyof typeof State];
 
-const REASON = /^[^\r\n]*$/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 /** Field lines, CRLF between them: a token, a colon, a value of visible latin1, space or tab. */
@@ -332,7 +331,8 @@ function statusOf(head: string, end: number): number {
     if (digit < 0 || digit > 9) throw protocolError('bad status line');
     code = code * 10 + digit;
   }
-  if (code < 100 || (end > 12 && (head.charCodeAt(12) !== 0x20 || !REASON.test(head.slice(13, end))))) throw protocolError('bad status line');
+  // The reason phrase, if any, follows a space; the line ends at the head's first CRLF.
+  if (code < 100 || (end > 12 && head.charCodeAt(12) !== 0x20)) throw protocolError('bad status line');
   return code;
 }
 
