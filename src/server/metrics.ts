@@ -24,6 +24,16 @@ export function errorClass(status: number): string | undefined {
   return 'client_error';
 }
 
+/** The map under `key` in `parent`, made on first use. */
+function child<K, V extends Map<unknown, unknown>>(parent: Map<K, V>, key: K): V {
+  let map = parent.get(key);
+  if (map === undefined) {
+    map = new Map() as V;
+    parent.set(key, map);
+  }
+  return map;
+}
+
 export class GatewayMetrics {
   readonly registry = new MetricsRegistry();
   /** `metrics.enabled: false` turns counting off (and `/metrics` answers 404). */
@@ -72,16 +82,7 @@ export class GatewayMetrics {
 
   /** The requests series of (format, provider, status), looked up by the values themselves. */
   private requestCell(format: string, provider: string, status: number): CounterCell {
-    let byProvider = this.requestCells.get(format);
-    if (byProvider === undefined) {
-      byProvider = new Map();
-      this.requestCells.set(format, byProvider);
-    }
-    let byStatus = byProvider.get(provider);
-    if (byStatus === undefined) {
-      byStatus = new Map();
-      byProvider.set(provider, byStatus);
-    }
+    const byStatus = child(child(this.requestCells, format), provider);
     let cell = byStatus.get(status);
     if (cell === undefined) {
       cell = this.requests.cellOf(`${format}\u0000${provider}\u0000${status}`);
@@ -92,11 +93,7 @@ export class GatewayMetrics {
 
   /** The tokens series of (provider, model, TOKEN_KINDS[kind]). */
   private tokenCell(provider: string, model: string, kind: number): CounterCell {
-    let byModel = this.tokenCells.get(provider);
-    if (byModel === undefined) {
-      byModel = new Map();
-      this.tokenCells.set(provider, byModel);
-    }
+    const byModel = child(this.tokenCells, provider);
     let cells = byModel.get(model);
     if (cells === undefined) {
       cells = [undefined, undefined, undefined, undefined];

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createSecureServer } from 'node:https';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -62,17 +62,22 @@ function call(client: Http1Client, request: Partial<HttpRequest> & { origin: str
   });
 }
 
-async function listen(t: TestContext, handler: (request: IncomingMessage, response: ServerResponse) => void): Promise<{ origin: string; connections: () => number }> {
-  const server = createServer({ keepAliveTimeout: 60_000 }, handler);
+/** Listens on a loopback port, counts connections (`event`: TLS ones count when secured), closes after the test. */
+async function serve(t: TestContext, server: Server, event = 'connection'): Promise<{ port: number; connections: () => number }> {
   let connections = 0;
-  server.on('connection', () => { connections += 1; });
+  server.on(event, () => { connections += 1; });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   t.after(() => {
     server.closeAllConnections();
     server.close();
   });
-  return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, connections: () => connections };
+  return { port: (server.address() as AddressInfo).port, connections: () => connections };
+}
+
+async function listen(t: TestContext, handler: (request: IncomingMessage, response: ServerResponse) => void): Promise<{ origin: string; connections: () => number }> {
+  const { port, connections } = await serve(t, createServer({ keepAliveTimeout: 60_000 }, handler));
+  return { origin: `http://127.0.0.1:${port}`, connections };
 }
 
 /** A raw TCP server: `onData` sees each connection's bytes and answers as it likes. */
@@ -387,23 +392,14 @@ test('close() lets a request in flight finish; destroy() fails the ones in fligh
 });
 
 test('https: TLS with SNI and a trusted certificate, keep-alive included', async (t) => {
-  const server = createSecureServer({ cert: TEST_CERT, key: TEST_KEY }, (request, response) => {
+  const { port, connections } = await serve(t, createSecureServer({ cert: TEST_CERT, key: TEST_KEY }, (request, response) => {
     request.resume();
     response.end(`tls ${request.headers.host}`);
-  });
-  let connections = 0;
-  server.on('secureConnection', () => { connections += 1; });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.after(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-  const port = (server.address() as AddressInfo).port;
+  }), 'secureConnection');
   const client = newClient(t, { ca: TEST_CERT });
   assert.equal((await call(client, { origin: `https://localhost:${port}` })).body, `tls localhost:${port}`);
   assert.equal((await call(client, { origin: `https://localhost:${port}` })).body, `tls localhost:${port}`);
-  assert.equal(connections, 1);
+  assert.equal(connections(), 1);
   // Without the test CA the certificate is refused.
   await assert.rejects(call(newClient(t), { origin: `https://localhost:${port}` }), (error: unknown) => /certificate/i.test(String((error as Error).message) + String((error as { code?: string }).code)));
 });
