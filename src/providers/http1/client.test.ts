@@ -275,6 +275,18 @@ test('timeouts: connect, response head, and a body that stalls', async (t) => {
   await assert.rejects(call(impatient, { origin: mute.origin.replace('http:', 'https:') }), failsWith('HTTP_CONNECT_TIMEOUT'));
 });
 
+test('a socket\'s timer that lapsed between requests still times out the next one', async (t) => {
+  const upstream = await listenRaw(t, (socket, data) => {
+    if (data.includes('/first')) socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
+  });
+  const client = newClient(t);
+  assert.equal((await call(client, { origin: upstream.origin, path: '/first', headersTimeoutMs: 40 })).body, 'ok');
+  // Past the first request's deadline: its timer fires with nothing to time out.
+  await new Promise((resolve) => setTimeout(resolve, 80));
+  await assert.rejects(call(client, { origin: upstream.origin, path: '/second', headersTimeoutMs: 40 }), failsWith('HTTP_HEADERS_TIMEOUT'));
+  assert.equal(upstream.connections(), 1, 'the same socket carried both');
+});
+
 test('a refused connection keeps the system error code', async (t) => {
   const server = net.createServer();
   server.listen(0, '127.0.0.1');
