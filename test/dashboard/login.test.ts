@@ -88,8 +88,14 @@ test('the gateway going down gives a readable error and a retry, on the form and
   const banner = page.locator('.banner-slot').getByRole('alert');
   await banner.waitFor();
   assert.match(await banner.innerText(), /The gateway cannot be reached\. Is it running\? Retrying every few seconds\./);
-  await page.unroute('**/v*/**');
+  // Retry now, while the gateway is still down: the banner (and its button) stays, and the
+  // dashboard calls the gateway again at once rather than at its next turn.
+  const retried = page.waitForRequest(/\/v\d+\//, { timeout: 2_000 });
   await page.getByRole('button', { name: 'Retry now' }).click();
+  await retried;
+  // The gateway back: the next call succeeds and the banner goes. (Clicking after unroute
+  // raced the dashboard's own retry, which could remove the button under the click.)
+  await page.unroute('**/v*/**');
   await banner.waitFor({ state: 'detached' });
 
   // On a fresh load with the gateway unreachable: the down screen, whose Retry recovers.
