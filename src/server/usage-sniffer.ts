@@ -55,11 +55,8 @@ export class UsageSniffer {
   private tailOf: Buffer | undefined;
   private tailFrom = 0;
   private tailPrevious: Buffer | undefined;
-  private parts: Buffer[] = [];
-  private size = 0;
-  private depth = 0;
-  private inString = false;
-  private escaped = false;
+  /** The bytes of an object begun in an earlier chunk, from its `{`. */
+  private partial: Buffer | undefined;
 
   constructor(key: string, onObject: (value: Record<string, unknown>) => void) {
     this.key = quotedKey(key);
@@ -80,26 +77,36 @@ export class UsageSniffer {
           index++;
         } else if (byte === OPEN) {
           // Nearly always the whole object is in this chunk: parse it straight from there.
-          const end = objectEnd(chunk, index);
-          if (end >= 0) {
-            this.emitText(chunk.toString('utf8', index, end));
-            this.state = SCAN;
-            index = end;
-            continue;
-          }
-          this.state = IN_OBJECT;
-          this.depth = 0;
-          this.inString = false;
-          this.escaped = false;
-          this.parts = [];
-          this.size = 0;
+          index = this.readObject(chunk, index);
         } else {
           this.state = SCAN; // `null` or anything else: not an object
         }
       } else {
-        index = this.walkObject(chunk, index);
+        // An object begun in an earlier chunk: search it again from its `{`, with this chunk.
+        const begun = this.partial as Buffer;
+        index = this.readObject(Buffer.concat([begun, chunk]), 0) - begun.length;
       }
     }
+  }
+
+  /**
+   * Reads the object opening at `start` in `bytes`: emits it if it closes there, else keeps
+   * it for the next chunk (up to MAX_OBJECT_BYTES). Returns where scanning resumes in `bytes`.
+   */
+  private readObject(bytes: Buffer, start: number): number {
+    this.partial = undefined;
+    const end = objectEnd(bytes, start);
+    if (end >= 0) {
+      this.emitText(bytes.toString('utf8', start, end));
+      this.state = SCAN;
+      return end;
+    }
+    if (bytes.length - start > MAX_OBJECT_BYTES) this.state = SCAN;
+    else {
+      this.partial = bytes.subarray(start);
+      this.state = IN_OBJECT;
+    }
+    return bytes.length;
   }
 
   /** Position just past the key in `chunk` (searching from `from`), or -1 (tail carried). */
@@ -133,41 +140,6 @@ export class UsageSniffer {
     this.carry = rest.length >= keep || previous === undefined
       ? Buffer.from(rest.subarray(Math.max(0, rest.length - keep)))
       : Buffer.concat([previous, rest]).subarray(-keep);
-  }
-
-  private walkObject(chunk: Buffer, start: number): number {
-    let index = start;
-    for (; index < chunk.length; index++) {
-      const byte = chunk[index] as number;
-      if (this.inString) {
-        if (this.escaped) this.escaped = false;
-        else if (byte === BACKSLASH) this.escaped = true;
-        else if (byte === QUOTE) this.inString = false;
-      } else if (byte === QUOTE) {
-        this.inString = true;
-      } else if (byte === OPEN) {
-        this.depth++;
-      } else if (byte === CLOSE) {
-        this.depth--;
-        if (this.depth === 0) {
-          this.parts.push(chunk.subarray(start, index + 1));
-          this.emit();
-          this.state = SCAN;
-          return index + 1;
-        }
-      }
-    }
-    this.parts.push(chunk.subarray(start));
-    this.size += chunk.length - start;
-    if (this.size > MAX_OBJECT_BYTES) this.state = SCAN;
-    return index;
-  }
-
-  private emit(): void {
-    const parts = this.parts;
-    const text = parts.length === 1 ? (parts[0] as Buffer).toString('utf8') : Buffer.concat(parts).toString('utf8');
-    this.parts = [];
-    this.emitText(text);
   }
 
   private emitText(text: string): void {
