@@ -30,17 +30,22 @@ const EMPTY_QUERY = new URLSearchParams();
  * Routes whose every response head is written with the request id among its headers
  * (proxy.ts, render-error.ts), not through `setHeader` first: a header set beforehand makes
  * Node merge the head's headers one `setHeader` at a time, which showed in the fast path's
- * profile. Exact paths only: a query string takes the general road.
+ * profile. They are also dispatched first, without an async frame (`dispatch`). Exact paths
+ * only: a query string takes the general road.
  */
-const INFERENCE_PATHS = new Set(['/v1/chat/completions', '/v1/messages', '/v1/responses']);
+const INFERENCE_ROUTES = new Map([
+  ['/v1/chat/completions', chatCompletions],
+  ['/v1/messages', messages],
+  ['/v1/responses', responses],
+]);
 
 export function createHandler(context: GatewayContext): (request: IncomingMessage, response: ServerResponse) => void {
   return (request, response) => {
     const requestId = assignRequestId(request);
     const url = request.url ?? '/';
-    // The inference routes write the id with their head (see INFERENCE_PATHS); every other
+    // The inference routes write the id with their head (see INFERENCE_ROUTES); every other
     // route gets it here.
-    if (!INFERENCE_PATHS.has(url)) response.setHeader(REQUEST_ID_HEADER, requestId);
+    if (!INFERENCE_ROUTES.has(url)) response.setHeader(REQUEST_ID_HEADER, requestId);
     dispatch(request, response, context).catch((error: unknown) => {
       const failure = toGatewayError(error);
       if (failure.status >= 500 && failure.code === 'internal_error') {
@@ -71,8 +76,7 @@ function methodNotAllowed(allowed: string): GatewayError {
  * everything else goes through `dispatchOther`.
  */
 function dispatch(request: IncomingMessage, response: ServerResponse, context: GatewayContext): Promise<void> {
-  const url = request.url ?? '/';
-  const handler = url === '/v1/chat/completions' ? chatCompletions : url === '/v1/messages' ? messages : url === '/v1/responses' ? responses : undefined;
+  const handler = INFERENCE_ROUTES.get(request.url ?? '/');
   if (handler === undefined) return dispatchOther(request, response, context);
   try {
     if (request.method !== 'POST') throw methodNotAllowed('POST');

@@ -267,11 +267,10 @@ class Connection implements ResponseEvents {
       if (exchange.headReceived && !exchange.paused) this.armBody(exchange);
       return;
     }
-    // The response ended within this read: the socket is free again, if it can be trusted.
-    if (this.exchange === undefined) {
-      if (leftover > 0 || !this.parser.keepAlive) this.drop();
-      else this.release();
-    }
+    // The response ended within this read (onEnd let go of the exchange): the socket is free
+    // again, if it can be trusted.
+    if (leftover > 0 || !this.parser.keepAlive) this.drop();
+    else this.release();
   };
 
   private readonly onSocketEnd = (): void => {
