@@ -7,8 +7,8 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { GatewayError } from '../errors.ts';
-import { Http1Client } from './http1/client.ts';
-import type { Exchange, ExchangeHandler } from './http1/client.ts';
+import { Http1Client } from '../http1/client.ts';
+import type { Exchange, ExchangeHandler } from '../http1/client.ts';
 
 export type UpstreamRequest = UpstreamRequestBase & ({ url: URL } | {
   /** `https://host:port`, no trailing slash. */

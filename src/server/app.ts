@@ -3,7 +3,7 @@
  * management routes. Every error thrown below ends here and is rendered once, in the
  * client's format.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { GatewayRequest, GatewayResponse } from './types.ts';
 import { GatewayError, toGatewayError } from '../errors.ts';
 import { sendJson } from './http-io.ts';
 import { sendError } from './render-error.ts';
@@ -39,7 +39,7 @@ const INFERENCE_ROUTES = new Map([
   ['/v1/responses', responses],
 ]);
 
-export function createHandler(context: GatewayContext): (request: IncomingMessage, response: ServerResponse) => void {
+export function createHandler(context: GatewayContext): (request: GatewayRequest, response: GatewayResponse) => void {
   return (request, response) => {
     const requestId = assignRequestId(request);
     const url = request.url ?? '/';
@@ -75,7 +75,7 @@ function methodNotAllowed(allowed: string): GatewayError {
  * async function returning the handler's promise costs extra microtask turns per request);
  * everything else goes through `dispatchOther`.
  */
-function dispatch(request: IncomingMessage, response: ServerResponse, context: GatewayContext): Promise<void> {
+function dispatch(request: GatewayRequest, response: GatewayResponse, context: GatewayContext): Promise<void> {
   const handler = INFERENCE_ROUTES.get(request.url ?? '/');
   if (handler === undefined) return dispatchOther(request, response, context);
   try {
@@ -86,7 +86,7 @@ function dispatch(request: IncomingMessage, response: ServerResponse, context: G
   }
 }
 
-async function dispatchOther(request: IncomingMessage, response: ServerResponse, context: GatewayContext): Promise<void> {
+async function dispatchOther(request: GatewayRequest, response: GatewayResponse, context: GatewayContext): Promise<void> {
   const url = request.url ?? '/';
   const mark = url.indexOf('?');
   const path = mark < 0 ? url : url.slice(0, mark);

@@ -4,7 +4,7 @@
  * position leaks through timing. Presented keys are never logged.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { GatewayRequest } from './types.ts';
 import { GatewayError } from '../errors.ts';
 import type { ClientKey } from '../config/load.ts';
 
@@ -13,7 +13,7 @@ function digest(value: string): Buffer {
 }
 
 /** The key a client presented: `Authorization: Bearer`, `x-api-key`, `x-goog-api-key` or `?key=`. */
-export function presentedKey(request: IncomingMessage, query: URLSearchParams | undefined): string | undefined {
+export function presentedKey(request: GatewayRequest, query: URLSearchParams | undefined): string | undefined {
   const authorization = request.headers.authorization;
   if (authorization !== undefined) {
     const match = /^Bearer\s+(.+)$/i.exec(authorization);
@@ -61,7 +61,7 @@ export class KeySet {
   }
 }
 
-export function isLoopback(request: IncomingMessage): boolean {
+export function isLoopback(request: GatewayRequest): boolean {
   const address = request.socket.remoteAddress ?? '';
   return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
 }
@@ -76,7 +76,7 @@ export class Authenticator {
   }
 
   /** For inference and read routes: a client key (or the management key) when keys are set. */
-  requireClient(request: IncomingMessage, query: URLSearchParams | undefined): ClientIdentity {
+  requireClient(request: GatewayRequest, query: URLSearchParams | undefined): ClientIdentity {
     if (this.clients.size === 0) return ANONYMOUS;
     const key = presentedKey(request, query);
     const identity = this.clients.identify(key) ?? this.managementMatch(request, key);
@@ -87,7 +87,7 @@ export class Authenticator {
   }
 
   /** For writes: the management key; with none configured, loopback clients only. */
-  requireManagement(request: IncomingMessage): void {
+  requireManagement(request: GatewayRequest): void {
     if (this.management.size === 0) {
       if (isLoopback(request)) return;
       throw new GatewayError(403, 'forbidden', 'management is only open to loopback clients when no management_key is set', { retryable: false });
@@ -100,7 +100,7 @@ export class Authenticator {
     }
   }
 
-  private managementMatch(request: IncomingMessage, key: string | undefined): ClientIdentity | undefined {
+  private managementMatch(request: GatewayRequest, key: string | undefined): ClientIdentity | undefined {
     const header = request.headers['x-management-key'];
     return this.management.identify(typeof header === 'string' ? header : key);
   }

@@ -3,7 +3,8 @@
  * upstream with only `model` rewritten (plus a provider's documented quirks) and the
  * response bytes stream back as they arrive, usage read off them on the way.
  */
-import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { GatewayResponse } from './types.ts';
 import type { GatewayError } from '../errors.ts';
 import type { Candidate } from '../routing/router.ts';
 import type { UpstreamResponse } from '../providers/upstream-client.ts';
@@ -84,7 +85,7 @@ export interface RelayOutcome {
  */
 export function relay(
   upstream: UpstreamResponse,
-  client: ServerResponse,
+  client: GatewayResponse,
   headers: Record<string, string | string[]>,
   options: {
     usageKey: string | undefined;

@@ -3,7 +3,6 @@
  * listen, and watch the config file. A reload builds a complete new runtime and swaps it
  * in only when every part of it is valid; otherwise the running config stays.
  */
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildConfig, ConfigError, readConfigFile, type GatewayConfig } from '../config/load.ts';
 import type { Env } from '../config/expand-env.ts';
@@ -13,6 +12,8 @@ import { UpstreamClient } from '../providers/upstream-client.ts';
 import { Router } from '../routing/router.ts';
 import { StatsBook } from '../routing/stats.ts';
 import { createHandler } from './app.ts';
+import { Http1Server } from '../http1/server.ts';
+import type { GatewayRequest, GatewayResponse } from './types.ts';
 import { Authenticator } from './auth.ts';
 import { ImageFetcher } from './inline-images.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -268,8 +269,7 @@ async function start(options: GatewayOptions, made: string[]): Promise<RunningGa
     },
   };
 
-  const server: Server = http.createServer({ keepAlive: true, requestTimeout: 0, headersTimeout: 60_000 }, createHandler(context));
-  server.keepAliveTimeout = 65_000;
+  const server = listener(createHandler(context), options.env ?? process.env);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => {
@@ -373,4 +373,27 @@ async function start(options: GatewayOptions, made: string[]): Promise<RunningGa
       }
     },
   };
+}
+
+/** What the gateway needs of its HTTP server: ours, or `node:http`'s. */
+interface Listener {
+  once(event: 'error', listener: (error: Error) => void): unknown;
+  off(event: 'error', listener: (error: Error) => void): unknown;
+  listen(port: number, host: string, callback: () => void): unknown;
+  address(): AddressInfo | string | null;
+  close(callback: () => void): unknown;
+  closeAllConnections(): void;
+}
+
+/**
+ * The gateway's own HTTP/1.1 server (src/http1/server.ts), or Node's with
+ * `CLIPROXY_HTTP_SERVER=node`: the same handler runs on either, with the same timeouts.
+ */
+function listener(handler: (request: GatewayRequest, response: GatewayResponse) => void, env: Env): Listener {
+  if (env.CLIPROXY_HTTP_SERVER === 'node') {
+    const server = http.createServer({ keepAlive: true, requestTimeout: 0, headersTimeout: 60_000 }, handler);
+    server.keepAliveTimeout = 65_000;
+    return server;
+  }
+  return new Http1Server(handler, { keepAliveTimeoutMs: 65_000, headersTimeoutMs: 60_000 });
 }

@@ -10,7 +10,8 @@
  * holds its opening bytes until the first content event, so an upstream that fails at
  * once (an error event before any content) still fails over.
  */
-import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { GatewayResponse } from './types.ts';
 import { GatewayError, toGatewayError } from '../errors.ts';
 import { ADAPTERS, createJsonArrayStreamRenderer } from '../protocols/index.ts';
 import type { StreamParser, StreamRenderer } from '../protocols/adapter.ts';
@@ -95,7 +96,7 @@ export function parsedRequest(call: InboundCall): IRRequest {
   return call.ir;
 }
 
-export async function proxy(call: InboundCall, response: ServerResponse, context: GatewayContext, needs: Needs, client: ClientIdentity = ANONYMOUS): Promise<void> {
+export async function proxy(call: InboundCall, response: GatewayResponse, context: GatewayContext, needs: Needs, client: ClientIdentity = ANONYMOUS): Promise<void> {
   const runtime = context.current();
   const started = performance.now();
   // The usage record: filled in by route() as far as the request got.
@@ -128,7 +129,7 @@ export async function proxy(call: InboundCall, response: ServerResponse, context
   }
 }
 
-async function route(call: InboundCall, response: ServerResponse, context: GatewayContext, needs: Needs, client: ClientIdentity, usage: ServedUsage): Promise<void> {
+async function route(call: InboundCall, response: GatewayResponse, context: GatewayContext, needs: Needs, client: ClientIdentity, usage: ServedUsage): Promise<void> {
   const runtime = context.current();
   const routing = runtime.config.routing;
   const tokens = estimateCallTokens(call);
@@ -204,7 +205,7 @@ type Outcome =
 async function tryCandidates(
   call: InboundCall,
   candidates: Candidate[],
-  response: ServerResponse,
+  response: GatewayResponse,
   context: GatewayContext,
   signal: Cancellation,
   tokens: number,
@@ -359,7 +360,7 @@ async function tryCandidates(
 }
 
 /** Answers the client when no candidate served it. */
-function finish(call: InboundCall, response: ServerResponse, runtime: ReturnType<GatewayContext['current']>, outcome: Exclude<Outcome, { kind: 'served' }>): void {
+function finish(call: InboundCall, response: GatewayResponse, runtime: ReturnType<GatewayContext['current']>, outcome: Exclude<Outcome, { kind: 'served' }>): void {
   if (outcome.kind === 'limited') {
     const seconds = Math.max(1, Math.ceil(outcome.retryAfterMs / 1000));
     throw new GatewayError(429, 'rate_limited', `rate limit reached for model ${call.model}: ${[...new Set(outcome.limits)].join(', ')}; retry in ${seconds}s`, {
@@ -422,7 +423,7 @@ export interface KeepAlive {
  * Comments carry no content, so failing over after one is still safe; only the final error
  * must then travel in-stream, since the status line is gone.
  */
-function startKeepAlive(response: ServerResponse, intervalMs: number, requestId: string | undefined): KeepAlive {
+function startKeepAlive(response: GatewayResponse, intervalMs: number, requestId: string | undefined): KeepAlive {
   if (intervalMs <= 0) return { stop() {} };
   const timer = setInterval(() => {
     if (response.writableEnded || response.destroyed) return;
@@ -525,7 +526,7 @@ function capture(status: number, headers: IncomingHttpHeaders, body: Buffer, for
 interface Attempt {
   call: InboundCall;
   candidate: Candidate;
-  response: ServerResponse;
+  response: GatewayResponse;
   signal: Cancellation;
   /** Our own response headers (x-cliproxy-*). */
   ours: Record<string, string>;
@@ -662,7 +663,7 @@ function streamTranslated(
   upstream: BodySource,
   parser: StreamParser,
   renderer: StreamRenderer,
-  response: ServerResponse,
+  response: GatewayResponse,
   ours: Record<string, string>,
   contentType: string,
 ): Promise<AttemptResult> {

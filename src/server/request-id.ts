@@ -2,7 +2,7 @@
  * A short id per request, returned as `x-cliproxy-request-id` and put on every log line
  * about the request, so one request's story can be followed through the logs.
  */
-import type { IncomingMessage } from 'node:http';
+import type { GatewayRequest } from './types.ts';
 import { randomBytes } from 'node:crypto';
 
 /** The response header that carries the id. */
@@ -13,14 +13,14 @@ let sequence = 0;
 // On the request object itself: a WeakMap entry costs an ephemeron per request for the GC.
 const ID = Symbol('cliproxy.requestId');
 
-type Tagged = IncomingMessage & { [ID]?: string };
+type Tagged = GatewayRequest & { [ID]?: string };
 
-export function assignRequestId(request: IncomingMessage): string {
+export function assignRequestId(request: GatewayRequest): string {
   const id = `${prefix}-${(++sequence).toString(36)}`;
   (request as Tagged)[ID] = id;
   return id;
 }
 
-export function requestIdOf(request: IncomingMessage): string {
+export function requestIdOf(request: GatewayRequest): string {
   return (request as Tagged)[ID] ?? assignRequestId(request);
 }

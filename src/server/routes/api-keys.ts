@@ -4,7 +4,7 @@
  * `{"key": "...", "name"?: "...", "weight"?: 2}`, `DELETE …/api-keys/{id}`. They are kept in
  * `<data_dir>/api-keys.json` and apply to the next request.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { GatewayRequest, GatewayResponse } from '../types.ts';
 import { GatewayError } from '../../errors.ts';
 import { maskSecret } from '../../providers/credentials.ts';
 import { parseJsonObject, readBody, sendJson } from '../http-io.ts';
@@ -14,14 +14,14 @@ function requireProvider(context: GatewayContext, name: string): void {
   if (!context.current().built.entries.has(name)) throw new GatewayError(404, 'provider_not_found', `provider ${name} not found`, { retryable: false });
 }
 
-export function listKeysRoute(request: IncomingMessage, response: ServerResponse, context: GatewayContext, name: string): void {
+export function listKeysRoute(request: GatewayRequest, response: GatewayResponse, context: GatewayContext, name: string): void {
   context.current().auth.requireManagement(request);
   requireProvider(context, name);
   const data = context.keys.list(name).map((key) => ({ id: key.id, masked: maskSecret(key.key), weight: key.weight ?? 1, created_at: key.created_at }));
   sendJson(response, 200, { object: 'list', provider: name, data });
 }
 
-export async function addKeyRoute(request: IncomingMessage, response: ServerResponse, context: GatewayContext, name: string): Promise<void> {
+export async function addKeyRoute(request: GatewayRequest, response: GatewayResponse, context: GatewayContext, name: string): Promise<void> {
   context.current().auth.requireManagement(request);
   requireProvider(context, name);
   const body = parseJsonObject(await readBody(request, 64 * 1024));
@@ -38,7 +38,7 @@ export async function addKeyRoute(request: IncomingMessage, response: ServerResp
   sendJson(response, 201, { id: stored.id, provider: name, masked: maskSecret(stored.key), created_at: stored.created_at });
 }
 
-export async function deleteKeyRoute(request: IncomingMessage, response: ServerResponse, context: GatewayContext, name: string, id: string): Promise<void> {
+export async function deleteKeyRoute(request: GatewayRequest, response: GatewayResponse, context: GatewayContext, name: string, id: string): Promise<void> {
   context.current().auth.requireManagement(request);
   requireProvider(context, name);
   if (!(await context.keys.remove(name, id))) throw new GatewayError(404, 'not_found', `no added key ${id} for ${name}`, { retryable: false });

@@ -1,5 +1,5 @@
 /** `POST /v1/chat/completions`: OpenAI Chat Completions, streaming and not. */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { GatewayRequest, GatewayResponse } from '../types.ts';
 import { GatewayError } from '../../errors.ts';
 import { parseJsonObject, readBody } from '../http-io.ts';
 import { needsOf } from '../needs.ts';
@@ -8,7 +8,7 @@ import type { GatewayContext } from '../runtime.ts';
 import type { ClientIdentity } from '../auth.ts';
 import { requestIdOf } from '../request-id.ts';
 
-export async function chatCompletions(request: IncomingMessage, response: ServerResponse, context: GatewayContext, client: ClientIdentity): Promise<void> {
+export async function chatCompletions(request: GatewayRequest, response: GatewayResponse, context: GatewayContext, client: ClientIdentity): Promise<void> {
   const raw = await readBody(request, context.current().config.maxBodySize);
   const body = parseJsonObject(raw);
   const model = body.model;

@@ -3,7 +3,7 @@
  * reason, status, message, since, until, seconds left); `DELETE` clears them all, or those
  * matching `?provider=`, `?credential=`, `?model=`, `?key=`. Both need the management key.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { GatewayRequest, GatewayResponse } from '../types.ts';
 import { sendJson } from '../http-io.ts';
 import type { GatewayContext } from '../runtime.ts';
 import type { Cooldown } from '../../state/types.ts';
@@ -24,7 +24,7 @@ export function cooldownView(cooldown: Cooldown, now: number): Record<string, un
   };
 }
 
-export async function listCooldownsRoute(request: IncomingMessage, response: ServerResponse, context: GatewayContext, query: URLSearchParams): Promise<void> {
+export async function listCooldownsRoute(request: GatewayRequest, response: GatewayResponse, context: GatewayContext, query: URLSearchParams): Promise<void> {
   context.current().auth.requireManagement(request);
   const now = context.clock.now();
   const provider = query.get('provider');
@@ -33,7 +33,7 @@ export async function listCooldownsRoute(request: IncomingMessage, response: Ser
   sendJson(response, 200, { object: 'list', data: list.map((cooldown) => cooldownView(cooldown, now)) });
 }
 
-export async function clearCooldownsRoute(request: IncomingMessage, response: ServerResponse, context: GatewayContext, query: URLSearchParams): Promise<void> {
+export async function clearCooldownsRoute(request: GatewayRequest, response: GatewayResponse, context: GatewayContext, query: URLSearchParams): Promise<void> {
   context.current().auth.requireManagement(request);
   const filter: { key?: string; provider?: string; credential?: string; model?: string } = {};
   for (const name of ['key', 'provider', 'credential', 'model'] as const) {

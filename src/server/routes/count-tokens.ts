@@ -4,7 +4,8 @@
  * countTokens, in either direction — and otherwise a documented estimate. The answer says
  * which in `x-cliproxy-token-count: exact | estimate`.
  */
-import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { GatewayResponse } from '../types.ts';
 import { ADAPTERS } from '../../protocols/index.ts';
 import type { IRRequest } from '../../protocols/ir.ts';
 import type { Candidate } from '../../routing/router.ts';
@@ -61,7 +62,7 @@ async function exactCount(call: CountCall, candidate: Candidate, signal: AbortSi
   return typeof tokens === 'number' ? tokens : undefined;
 }
 
-export async function countTokens(call: CountCall, response: ServerResponse, context: GatewayContext): Promise<void> {
+export async function countTokens(call: CountCall, response: GatewayResponse, context: GatewayContext): Promise<void> {
   const candidates = await context.current().router.select(call.model);
   const signal = AbortSignal.timeout(context.current().config.routing.timeouts.firstByteMs);
   for (const candidate of candidates) {

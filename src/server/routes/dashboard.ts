@@ -4,7 +4,7 @@
  * for the management key and calls the management API with it — but, like every management
  * surface, with no management key configured they are served to loopback clients only.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { GatewayRequest, GatewayResponse } from '../types.ts';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +26,7 @@ const TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
-export async function dashboardRoute(request: IncomingMessage, response: ServerResponse, context: GatewayContext, path: string): Promise<void> {
+export async function dashboardRoute(request: GatewayRequest, response: GatewayResponse, context: GatewayContext, path: string): Promise<void> {
   const runtime = context.current();
   if (runtime.config.managementKey === undefined) runtime.auth.requireManagement(request);
   if (path === '/dashboard') {

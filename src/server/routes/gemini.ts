@@ -4,7 +4,7 @@
  * Streaming is SSE with `?alt=sse` and a streamed JSON array without it, as Google serves.
  * Keys come as `x-goog-api-key` or `?key=`.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { GatewayRequest, GatewayResponse } from '../types.ts';
 import { GatewayError } from '../../errors.ts';
 import { ADAPTERS } from '../../protocols/index.ts';
 import { parseJsonObject, readBody, sendJson } from '../http-io.ts';
@@ -18,7 +18,7 @@ import { countTokens } from './count-tokens.ts';
 
 const METHODS = ['generateContent', 'streamGenerateContent', 'countTokens'];
 
-export function geminiListModels(response: ServerResponse, context: GatewayContext): void {
+export function geminiListModels(response: GatewayResponse, context: GatewayContext): void {
   const seen = new Set<string>();
   const models = [];
   for (const model of listModels(context.current())) {
@@ -40,13 +40,13 @@ function geminiModel(id: string, context: number | undefined): Record<string, un
   };
 }
 
-export function geminiGetModel(response: ServerResponse, context: GatewayContext, model: string): void {
+export function geminiGetModel(response: GatewayResponse, context: GatewayContext, model: string): void {
   const served = context.current().router.serving(model);
   sendJson(response, 200, geminiModel(model, served[0]?.capabilities?.max_tokens));
 }
 
 /** `{model}:{method}` after `/v1beta/models/`; the model may itself hold slashes. */
-export async function geminiAction(request: IncomingMessage, response: ServerResponse, context: GatewayContext, tail: string, query: URLSearchParams, client: ClientIdentity): Promise<void> {
+export async function geminiAction(request: GatewayRequest, response: GatewayResponse, context: GatewayContext, tail: string, query: URLSearchParams, client: ClientIdentity): Promise<void> {
   const colon = tail.lastIndexOf(':');
   const model = colon > 0 ? tail.slice(0, colon) : '';
   const method = colon > 0 ? tail.slice(colon + 1) : tail;

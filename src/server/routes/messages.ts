@@ -3,7 +3,7 @@
  * `POST /v1/messages/count_tokens`. Both `x-api-key` and `Authorization: Bearer` are
  * accepted, with any `anthropic-version`.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { GatewayRequest, GatewayResponse } from '../types.ts';
 import { GatewayError } from '../../errors.ts';
 import { ADAPTERS } from '../../protocols/index.ts';
 import { parseJsonObject, readBody } from '../http-io.ts';
@@ -14,7 +14,7 @@ import type { ClientIdentity } from '../auth.ts';
 import { requestIdOf } from '../request-id.ts';
 import { countTokens } from './count-tokens.ts';
 
-async function readAnthropicBody(request: IncomingMessage, context: GatewayContext): Promise<{ raw: Buffer; body: Record<string, unknown>; model: string }> {
+async function readAnthropicBody(request: GatewayRequest, context: GatewayContext): Promise<{ raw: Buffer; body: Record<string, unknown>; model: string }> {
   const raw = await readBody(request, context.current().config.maxBodySize);
   const body = parseJsonObject(raw);
   const model = body.model;
@@ -27,13 +27,13 @@ async function readAnthropicBody(request: IncomingMessage, context: GatewayConte
   return { raw, body, model };
 }
 
-export async function messages(request: IncomingMessage, response: ServerResponse, context: GatewayContext, client: ClientIdentity): Promise<void> {
+export async function messages(request: GatewayRequest, response: GatewayResponse, context: GatewayContext, client: ClientIdentity): Promise<void> {
   const { raw, body, model } = await readAnthropicBody(request, context);
   const stream = body.stream === true;
   await proxy({ format: 'anthropic', raw, body, model, stream, geminiSse: true, headers: request.headers, requestId: requestIdOf(request) }, response, context, needsOf('anthropic', body, stream), client);
 }
 
-export async function messagesCountTokens(request: IncomingMessage, response: ServerResponse, context: GatewayContext): Promise<void> {
+export async function messagesCountTokens(request: GatewayRequest, response: GatewayResponse, context: GatewayContext): Promise<void> {
   const { raw, body, model } = await readAnthropicBody(request, context);
   const ir = ADAPTERS.anthropic.parseRequest(body, { model, stream: false });
   await countTokens({ format: 'anthropic', raw, body, model, ir, headers: request.headers }, response, context);

@@ -3,14 +3,14 @@
  * `?provider=NAME` narrows to one provider), `GET /v1/models/{model}` and
  * `GET /v1/capabilities?model=M&feature=F`.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { GatewayRequest, GatewayResponse } from '../types.ts';
 import { GatewayError } from '../../errors.ts';
 import type { Capabilities } from '../../providers/types.ts';
 import { sendJson } from '../http-io.ts';
 import type { GatewayContext } from '../runtime.ts';
 import { FEATURE_ALIASES, FEATURES, listModels, type ListedModel } from './catalogue.ts';
 
-export function listModelsRoute(request: IncomingMessage, response: ServerResponse, context: GatewayContext, query: URLSearchParams): void {
+export function listModelsRoute(request: GatewayRequest, response: GatewayResponse, context: GatewayContext, query: URLSearchParams): void {
   const runtime = context.current();
   const provider = query.get('provider') ?? undefined;
   if (provider !== undefined && !runtime.built.registry.has(provider)) {
@@ -35,7 +35,7 @@ export function listModelsRoute(request: IncomingMessage, response: ServerRespon
   sendJson(response, 200, { object: 'list', data });
 }
 
-export function getModelRoute(response: ServerResponse, context: GatewayContext, model: string): void {
+export function getModelRoute(response: GatewayResponse, context: GatewayContext, model: string): void {
   const runtime = context.current();
   const served = runtime.router.serving(model);
   const providers = served.map(({ entry, upstreamModel, capabilities }) => ({
@@ -53,7 +53,7 @@ export function getModelRoute(response: ServerResponse, context: GatewayContext,
   });
 }
 
-export function capabilitiesRoute(response: ServerResponse, context: GatewayContext, query: URLSearchParams): void {
+export function capabilitiesRoute(response: GatewayResponse, context: GatewayContext, query: URLSearchParams): void {
   const model = query.get('model');
   if (model === null || model === '') {
     throw new GatewayError(400, 'missing_model', 'the model query parameter is required', { param: 'model', retryable: false });

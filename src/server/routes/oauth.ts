@@ -10,7 +10,7 @@
  *   `DELETE /v0/management/credentials/{id}` removes one;
  * - `GET /v0/oauth/{provider}`: the browser page for the same flow.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { GatewayRequest, GatewayResponse } from '../types.ts';
 import { GatewayError } from '../../errors.ts';
 import type { OAuthCredentials, OAuthProvider } from '../../providers/oauth-credentials.ts';
 import { parseJsonObject, readBody, sendJson } from '../http-io.ts';
@@ -29,7 +29,7 @@ function oauthOf(context: GatewayContext): OAuthCredentials {
   return context.oauth;
 }
 
-export async function startLoginRoute(request: IncomingMessage, response: ServerResponse, context: GatewayContext, name: string): Promise<void> {
+export async function startLoginRoute(request: GatewayRequest, response: GatewayResponse, context: GatewayContext, name: string): Promise<void> {
   context.current().auth.requireManagement(request);
   const provider = providerOf(name);
   const raw = await readBody(request, 64 * 1024);
@@ -47,7 +47,7 @@ export async function startLoginRoute(request: IncomingMessage, response: Server
   sendJson(response, 200, ticket);
 }
 
-export function loginStatusRoute(request: IncomingMessage, response: ServerResponse, context: GatewayContext, name: string, query: URLSearchParams): void {
+export function loginStatusRoute(request: GatewayRequest, response: GatewayResponse, context: GatewayContext, name: string, query: URLSearchParams): void {
   context.current().auth.requireManagement(request);
   providerOf(name);
   const loginId = query.get('login_id');
@@ -57,7 +57,7 @@ export function loginStatusRoute(request: IncomingMessage, response: ServerRespo
   sendJson(response, 200, status);
 }
 
-export function listCredentialsRoute(request: IncomingMessage, response: ServerResponse, context: GatewayContext): void {
+export function listCredentialsRoute(request: GatewayRequest, response: GatewayResponse, context: GatewayContext): void {
   context.current().auth.requireManagement(request);
   const oauth = oauthOf(context);
   sendJson(response, 200, {
@@ -67,14 +67,14 @@ export function listCredentialsRoute(request: IncomingMessage, response: ServerR
   });
 }
 
-export async function deleteCredentialRoute(request: IncomingMessage, response: ServerResponse, context: GatewayContext, id: string): Promise<void> {
+export async function deleteCredentialRoute(request: GatewayRequest, response: GatewayResponse, context: GatewayContext, id: string): Promise<void> {
   context.current().auth.requireManagement(request);
   const deleted = await oauthOf(context).store.delete(id);
   if (!deleted) throw new GatewayError(404, 'not_found', `no credential ${id}`, { retryable: false });
   sendJson(response, 200, { deleted: id });
 }
 
-export function loginPageRoute(request: IncomingMessage, response: ServerResponse, context: GatewayContext, name: string): void {
+export function loginPageRoute(request: GatewayRequest, response: GatewayResponse, context: GatewayContext, name: string): void {
   const runtime = context.current();
   // The page holds no secret; with no management key it is still served to loopback only.
   if (runtime.config.managementKey === undefined) runtime.auth.requireManagement(request);

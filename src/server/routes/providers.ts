@@ -2,7 +2,7 @@
  * The seed's provider management API: `GET /v1/providers`, `GET /v1/providers/{name}`,
  * `PUT /v1/providers/{name}/enabled`, `GET /v1/providers/{name}/{models|capabilities|status}`.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { GatewayRequest, GatewayResponse } from '../types.ts';
 import { GatewayError } from '../../errors.ts';
 import type { ProviderEntry } from '../../providers/build.ts';
 import { parseJsonObject, readBody, sendJson } from '../http-io.ts';
@@ -17,7 +17,7 @@ function entryOf(runtime: Runtime, name: string): ProviderEntry {
   return entry;
 }
 
-export function listProvidersRoute(response: ServerResponse, context: GatewayContext, query: URLSearchParams): void {
+export function listProvidersRoute(response: GatewayResponse, context: GatewayContext, query: URLSearchParams): void {
   const runtime = context.current();
   const type = query.get('type');
   const enabledOnly = query.get('enabled');
@@ -27,7 +27,7 @@ export function listProvidersRoute(response: ServerResponse, context: GatewayCon
   sendJson(response, 200, { object: 'list', data });
 }
 
-export function getProviderRoute(response: ServerResponse, context: GatewayContext, name: string): void {
+export function getProviderRoute(response: GatewayResponse, context: GatewayContext, name: string): void {
   const runtime = context.current();
   const entry = entryOf(runtime, name);
   const settings = entry.http?.settings;
@@ -41,7 +41,7 @@ export function getProviderRoute(response: ServerResponse, context: GatewayConte
   });
 }
 
-export async function setEnabledRoute(request: IncomingMessage, response: ServerResponse, context: GatewayContext, name: string): Promise<void> {
+export async function setEnabledRoute(request: GatewayRequest, response: GatewayResponse, context: GatewayContext, name: string): Promise<void> {
   const runtime = context.current();
   runtime.auth.requireManagement(request);
   entryOf(runtime, name);
@@ -55,7 +55,7 @@ export async function setEnabledRoute(request: IncomingMessage, response: Server
   sendJson(response, 200, providerSummary(current, entryOf(current, name)));
 }
 
-export function providerModelsRoute(response: ServerResponse, context: GatewayContext, name: string): void {
+export function providerModelsRoute(response: GatewayResponse, context: GatewayContext, name: string): void {
   const runtime = context.current();
   const entry = entryOf(runtime, name);
   const data = entry.provider.listModels().map((model) => ({
@@ -70,12 +70,12 @@ export function providerModelsRoute(response: ServerResponse, context: GatewayCo
   sendJson(response, 200, { object: 'list', provider: name, data, aliases });
 }
 
-export function providerCapabilitiesRoute(response: ServerResponse, context: GatewayContext, name: string): void {
+export function providerCapabilitiesRoute(response: GatewayResponse, context: GatewayContext, name: string): void {
   const runtime = context.current();
   sendJson(response, 200, providerCapabilities(entryOf(runtime, name)));
 }
 
-export async function providerStatusRoute(response: ServerResponse, context: GatewayContext, name: string, query: URLSearchParams): Promise<void> {
+export async function providerStatusRoute(response: GatewayResponse, context: GatewayContext, name: string, query: URLSearchParams): Promise<void> {
   const runtime = context.current();
   const entry = entryOf(runtime, name);
   const figures = context.stats.figures(name);

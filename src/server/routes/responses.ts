@@ -4,7 +4,7 @@
  * fast path); translated to any other provider it is refused with a clear 400, since the
  * conversation it names lives at the upstream that answered it, not here.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { GatewayRequest, GatewayResponse } from '../types.ts';
 import { GatewayError } from '../../errors.ts';
 import { parseJsonObject, readBody } from '../http-io.ts';
 import { needsOf } from '../needs.ts';
@@ -13,7 +13,7 @@ import type { GatewayContext } from '../runtime.ts';
 import type { ClientIdentity } from '../auth.ts';
 import { requestIdOf } from '../request-id.ts';
 
-export async function responses(request: IncomingMessage, response: ServerResponse, context: GatewayContext, client: ClientIdentity): Promise<void> {
+export async function responses(request: GatewayRequest, response: GatewayResponse, context: GatewayContext, client: ClientIdentity): Promise<void> {
   const raw = await readBody(request, context.current().config.maxBodySize);
   const body = parseJsonObject(raw);
   const model = body.model;

@@ -5,7 +5,7 @@
  * records newest first. `GET /v0/management/usage/export` returns every record in range as
  * JSON; `POST /v0/management/usage/import` takes that JSON back (idempotent).
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { GatewayRequest, GatewayResponse } from '../types.ts';
 import { GatewayError } from '../../errors.ts';
 import type { UsageGroup, UsageQuery, UsageRecord } from '../../state/types.ts';
 import { parseJsonObject, readBody, sendJson } from '../http-io.ts';
@@ -38,14 +38,14 @@ function queryFrom(search: URLSearchParams): UsageQuery {
   };
 }
 
-export async function usageRoute(request: IncomingMessage, response: ServerResponse, context: GatewayContext, search: URLSearchParams): Promise<void> {
+export async function usageRoute(request: GatewayRequest, response: GatewayResponse, context: GatewayContext, search: URLSearchParams): Promise<void> {
   context.current().auth.requireManagement(request);
   const query = queryFrom(search);
   const data = await context.state.queryUsage(query);
   sendJson(response, 200, { object: 'list', group_by: search.get('group_by'), data });
 }
 
-export async function exportUsageRoute(request: IncomingMessage, response: ServerResponse, context: GatewayContext, search: URLSearchParams): Promise<void> {
+export async function exportUsageRoute(request: GatewayRequest, response: GatewayResponse, context: GatewayContext, search: URLSearchParams): Promise<void> {
   context.current().auth.requireManagement(request);
   const query = { ...queryFrom(search), groupBy: undefined, limit: Number.MAX_SAFE_INTEGER };
   const records = (await context.state.queryUsage(query)) as UsageRecord[];
@@ -60,7 +60,7 @@ const FIELDS: Array<[keyof UsageRecord, 'number' | 'string']> = [
   ['latencyMs', 'number'], ['status', 'number'],
 ];
 
-export async function importUsageRoute(request: IncomingMessage, response: ServerResponse, context: GatewayContext): Promise<void> {
+export async function importUsageRoute(request: GatewayRequest, response: GatewayResponse, context: GatewayContext): Promise<void> {
   context.current().auth.requireManagement(request);
   const body = parseJsonObject(await readBody(request, context.current().config.maxBodySize));
   if (!Array.isArray(body.records)) throw new GatewayError(400, 'invalid_request', 'body must be an export: {"records": [...]}', { param: 'records', retryable: false });
