@@ -143,7 +143,8 @@ export abstract class MessageParser {
         case State.Head: {
           const end = data.indexOf('\r\n\r\n', offset, 'latin1');
           if (end === -1) {
-            if (length - offset > this.maxHeadBytes) throw this.headTooLong();
+            // Up to three bytes of the blank line that ends the head may be in already.
+            if (length - offset > this.maxHeadBytes + 3) throw this.headTooLong();
             this.pending = data.subarray(offset);
             return 0;
           }
@@ -261,7 +262,7 @@ export abstract class MessageParser {
   /**
    * Reads the field lines of `head` from `from` (just past the start line's CRLF; the head's
    * length when there are none) into Node's header object. A repeated Content-Length with
-   * different values is refused (RFC 9112 §6.3).
+   * different values is refused (RFC 9112 §6.3), and so is a repeated Host (§3.2).
    */
   protected fields(head: string, from: number): IncomingHttpHeaders {
     const headers: IncomingHttpHeaders = {};
@@ -277,12 +278,14 @@ export abstract class MessageParser {
       const value = trimOws(head.slice(colon + 1, end));
       start = end + 2;
       if (name === '__proto__') continue;
+      // A name like `constructor` finds Object.prototype's member: that is no earlier field.
       const previous = headers[name];
-      if (previous === undefined) headers[name] = name === 'set-cookie' ? [value] : value;
+      if (previous === undefined || typeof previous === 'function') headers[name] = name === 'set-cookie' ? [value] : value;
       else if (name === 'set-cookie') (previous as string[]).push(value);
       else if (name === 'content-length') {
         if (previous !== value) throw this.error({ message: 'conflicting content-length', status: 400 });
-      } else if (name === 'cookie') headers[name] = `${previous as string}; ${value}`;
+      } else if (name === 'host') throw this.error({ message: 'more than one Host field', status: 400 });
+      else if (name === 'cookie') headers[name] = `${previous as string}; ${value}`;
       else if (!FIRST_WINS.has(name)) headers[name] = `${previous as string}, ${value}`;
     }
     return headers;

@@ -73,16 +73,22 @@ const MAX_NAMES = 2_000;
 function lowerName(name: string): string {
   const known = NAMES.get(name);
   if (known !== undefined) return known;
-  if (!TOKEN.test(name)) throw new TypeError(`invalid HTTP header name ${JSON.stringify(name)}`);
+  if (!TOKEN.test(name)) throw Object.assign(new TypeError(`invalid HTTP header name ${JSON.stringify(name)}`), { code: 'ERR_INVALID_HTTP_TOKEN' });
   const lower = name.toLowerCase();
   if (NAMES.size < MAX_NAMES) NAMES.set(name, lower);
   return lower;
 }
 
-function checkValue(name: string, value: string): string {
+/** Throws on a name that is not a token or a value with a control character (CR, LF, NUL…). */
+function checkField(name: string, value: number | string | readonly string[] | undefined): void {
+  lowerName(name);
+  if (value === undefined) return;
+  if (typeof value === 'number') return;
+  if (typeof value === 'string') {
+    if (FIELD_VALUE.test(value)) return;
+  } else if (value.every((item) => FIELD_VALUE.test(String(item)))) return;
   // The value is never quoted: it may be a credential.
-  if (!FIELD_VALUE.test(value)) throw new TypeError(`invalid character in the value of HTTP header ${name}`);
-  return value;
+  throw Object.assign(new TypeError(`invalid character in the value of HTTP header ${name}`), { code: 'ERR_INVALID_CHAR' });
 }
 
 /** The `Date` header's value, made once a second. */
@@ -161,7 +167,8 @@ export class IncomingRequest extends EventEmitter {
     }
     (this.held ??= []).push(chunk);
     this.heldBytes += chunk.length;
-    if (this.heldBytes > BODY_HIGH_WATER) this.connection.bodyHeld();
+    // Flowing with bytes held means a flush is on its way: no reason to stop reading.
+    if (!this.flowing && this.heldBytes > BODY_HIGH_WATER) this.connection.bodyHeld();
   }
 
   /** The parser saw the body's end. */
@@ -199,7 +206,9 @@ export class IncomingRequest extends EventEmitter {
         }
       }
     }
-    if (this.flowing && this.complete) this.emitEnd();
+    if (!this.flowing) return;
+    this.connection.bodyReading();
+    if (this.complete) this.emitEnd();
   }
 
   private emitEnd(): void {
@@ -241,7 +250,9 @@ export class OutgoingResponse extends EventEmitter {
 
   setHeader(name: string, value: number | string | readonly string[]): this {
     if (this.headersSent) throw headersSentError('set');
-    (this.stored ??= new Map()).set(lowerName(name), [name, value as OutgoingHttpHeader]);
+    const lower = lowerName(name);
+    checkField(name, value);
+    (this.stored ??= new Map()).set(lower, [name, value as OutgoingHttpHeader]);
     return this;
   }
 
@@ -281,6 +292,8 @@ export class OutgoingResponse extends EventEmitter {
       for (let index = 0; index + 1 < fields.length; index += 2) object[String(fields[index])] = fields[index + 1] as OutgoingHttpHeader;
       fields = object;
     }
+    // Checked now, like Node, so that a handler can still answer 500 after a bad one.
+    if (fields !== undefined) for (const name in fields) checkField(name, fields[name]);
     this.given = fields as OutgoingHttpHeaders | undefined;
     this.headersSent = true;
     return this;
@@ -392,8 +405,9 @@ export class OutgoingResponse extends EventEmitter {
         if (String(value).toLowerCase().includes('close')) closeAsked = true;
         return;
       } else if (lower === 'keep-alive') return;
-      if (Array.isArray(value)) for (const item of value) text += `${name}: ${checkValue(name, String(item))}\r\n`;
-      else text += `${name}: ${checkValue(name, typeof value === 'string' ? value : String(value))}\r\n`;
+      // Names and values were checked when they were set (checkField).
+      if (Array.isArray(value)) for (const item of value) text += `${name}: ${item}\r\n`;
+      else text += `${name}: ${value}\r\n`;
     };
     const stored = this.stored;
     const given = this.given;
@@ -406,8 +420,11 @@ export class OutgoingResponse extends EventEmitter {
     if (given !== undefined) for (const name in given) line(name, given[name]);
     this.bodyless = request.method === 'HEAD' || status === 204 || status === 304 || status < 200;
     if (!this.bodyless || request.method === 'HEAD') {
-      if (transferEncoding !== undefined) this.chunked = /(?:^|,)\s*chunked\s*$/i.test(transferEncoding) && request.httpVersion === '1.1';
-      else if (!contentLength) {
+      if (transferEncoding !== undefined) {
+        this.chunked = /(?:^|,)\s*chunked\s*$/i.test(transferEncoding) && request.httpVersion === '1.1';
+        // A body in a coding we do not frame ends with the connection.
+        if (!this.chunked && !this.bodyless) this.keepAlive = false;
+      } else if (!contentLength) {
         if (length !== undefined && !(request.method === 'HEAD' && length === 0)) text += `content-length: ${length}\r\n`;
         else if (request.httpVersion === '1.1') {
           if (!this.bodyless) {

@@ -34,11 +34,6 @@ import { parseCredential, timeOf, type Credential as StoredCredential } from '..
 import type { TokenStore } from '../auth/token-store.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-// `node:http` as CommonJS: an ES import of it builds a namespace of every export, and the
-// lazy WebSocket and EventSource getters among them load Node's whole bundled undici
-// (~1 MB of source, ~3 MB of idle RSS) that the gateway never uses.
-const http = process.getBuiltinModule('node:http');
-
 export interface GatewayOptions {
   /** A raw config object (as parsed from YAML); takes precedence over `configPath`. */
   config?: unknown;
@@ -391,6 +386,10 @@ interface Listener {
  */
 function listener(handler: (request: GatewayRequest, response: GatewayResponse) => void, env: Env): Listener {
   if (env.CLIPROXY_HTTP_SERVER === 'node') {
+    // `node:http` as CommonJS, and only here: an ES import of it builds a namespace of every
+    // export, and the lazy WebSocket and EventSource getters among them load Node's whole
+    // bundled undici (~1 MB of source, ~3 MB of idle RSS).
+    const http = process.getBuiltinModule('node:http');
     const server = http.createServer({ keepAlive: true, requestTimeout: 0, headersTimeout: 60_000 }, handler);
     server.keepAliveTimeout = 65_000;
     return server;
