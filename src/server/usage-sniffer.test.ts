@@ -127,3 +127,29 @@ test('UsageTap finds the last usage under any chunking, its bounded tail compact
     assert.deepEqual(found, { prompt_tokens: round, completion_tokens: round * 2 }, `round ${round}`);
   }
 });
+
+test('UsageTap reads a first read holding a whole stream at its start and its end only', () => {
+  const event = (index: number): string => `data: {"candidates":[{"content":{"parts":[{"text":"piece ${index}"}]}}],"usageMetadata":{"promptTokenCount":5,"candidatesTokenCount":${index}}}\n\n`;
+  const stream = Buffer.from(Array.from({ length: 200 }, (_, index) => event(index + 1)).join(''));
+  const seen: Record<string, unknown>[] = [];
+  const tap = new UsageTap('usageMetadata', (value) => seen.push(value), 1024);
+  tap.push(stream);
+  tap.end();
+  assert.ok(stream.length > 20 * 1024);
+  assert.deepEqual(seen.at(-1), { promptTokenCount: 5, candidatesTokenCount: 200 });
+  // The objects in between are never parsed: only those in the first 1 KiB, then the last one.
+  assert.ok(seen.length < 10, `${seen.length} objects parsed`);
+  assert.deepEqual(seen[0], { promptTokenCount: 5, candidatesTokenCount: 1 });
+});
+
+test('UsageTap merges Anthropic usage from message_start and message_delta arriving in one read', () => {
+  const start = 'event: message_start\ndata: {"type":"message_start","message":{"usage":{"input_tokens":10,"output_tokens":1}}}\n\n';
+  const deltas = Array.from({ length: 100 }, (_, index) => `event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"token ${index}"}}\n\n`).join('');
+  const finish = 'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":100}}\n\n';
+  const read = readUsageFor('anthropic');
+  let last: ReturnType<typeof anthropicUsage> | undefined;
+  const tap = new UsageTap('usage', (value) => { last = read(value); }, 1024);
+  tap.push(Buffer.from(start + deltas + finish));
+  tap.end();
+  assert.deepEqual(last, { input: 10, output: 100, cached: 0, reasoning: 0 });
+});

@@ -244,8 +244,9 @@ export function readUsageFor(format: 'openai-chat' | 'openai-responses' | 'anthr
 /**
  * Where usage sits in a response: at the end (OpenAI's last chunk, Gemini's last event,
  * Anthropic's message_delta, any JSON body), and for Anthropic also in the first event
- * (message_start). So only the first chunk and the last `tailBytes` are searched, at the
- * end of the response: the bytes in between pass with no work at all.
+ * (message_start). So only the first `tailBytes` of the first chunk (a first read may hold
+ * a whole stream) and the last `tailBytes` are searched: the bytes in between pass with no
+ * work at all.
  *
  * A one-chunk body is kept as it came (a view). From the second chunk on, the tail lives in
  * one ring of `tailBytes` owned by the tap: each chunk's bytes are copied in over the
@@ -274,7 +275,8 @@ export class UsageTap {
   push(chunk: Buffer): void {
     if (this.first) {
       this.first = false;
-      new UsageSniffer(this.key, this.onObject).push(chunk);
+      // Only the start: a first read can hold a whole stream, whose end the tail search reads.
+      new UsageSniffer(this.key, this.onObject).push(chunk.length <= this.tailBytes ? chunk : chunk.subarray(0, this.tailBytes));
       this.view = chunk;
       return;
     }
@@ -319,13 +321,17 @@ export class UsageTap {
    */
   end(): void {
     const ring = this.ring;
+    let tail: Buffer;
     if (ring === undefined) {
-      // One chunk in all: the first-chunk sniff has read every usage object in it already.
+      const view = this.view;
       this.view = undefined;
-      return;
+      // One chunk in all, and the first-chunk sniff read all of it: nothing more to find.
+      if (view === undefined || view.length <= this.tailBytes) return;
+      tail = view.subarray(view.length - this.tailBytes);
+    } else {
+      tail = !this.wrapped ? ring.subarray(0, this.writeAt) : Buffer.concat([ring.subarray(this.writeAt), ring.subarray(0, this.writeAt)]);
+      this.ring = undefined;
     }
-    const tail = !this.wrapped ? ring.subarray(0, this.writeAt) : Buffer.concat([ring.subarray(this.writeAt), ring.subarray(0, this.writeAt)]);
-    this.ring = undefined;
     if (tail.length === 0) return;
     const at = tail.lastIndexOf(quotedKey(this.key));
     if (at >= 0) new UsageSniffer(this.key, this.onObject).push(tail.subarray(at));
