@@ -21,7 +21,8 @@ export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 export const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 /** Field lines, CRLF between them: a token, a colon, a value of visible latin1, space or tab. */
 const FIELD_LINES = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*(?:\r\n[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*)*$/;
-const CHUNK_SIZE = /^([0-9A-Fa-f]{1,15})[\t ]*(?:;[^\r\n]*)?$/;
+/** What may follow a chunk size's digits on its line: whitespace, then extensions. */
+const CHUNK_SIZE_REST = /^[\t ]*(?:;[^\r\n]*)?$/;
 const DIGITS = /^\d{1,15}$/;
 // Node's rules for a repeated field: these keep their first value, set-cookie becomes a list,
 // cookie is joined with "; ", any other with ", " (RFC 9110 §5.3).
@@ -170,13 +171,28 @@ export abstract class MessageParser {
           break;
         }
         case State.ChunkSize: {
-          const end = data.indexOf('\r\n', offset, 'latin1');
-          if (end === -1) return this.keepLine(data, offset);
-          const line = data.toString('latin1', offset, end);
-          offset = end + 2;
-          const match = CHUNK_SIZE.exec(line);
-          if (match === null) throw this.error({ message: 'bad chunk size line', status: 400 });
-          const size = Number.parseInt(match[1] as string, 16);
+          // The size's hex digits read by hand: a streaming answer has one size line per event.
+          let index = offset;
+          let size = 0;
+          while (index < length) {
+            const digit = hexValue(data[index] as number);
+            if (digit < 0) break;
+            size = size * 16 + digit;
+            index++;
+          }
+          if (index === length) return this.keepLine(data, offset);
+          if (index === offset || index - offset > 15) throw this.error({ message: 'bad chunk size line', status: 400 });
+          if (data[index] === 0x0d) {
+            if (index + 1 === length) return this.keepLine(data, offset);
+            if (data[index + 1] !== 0x0a) throw this.error({ message: 'bad chunk size line', status: 400 });
+            offset = index + 2;
+          } else {
+            // Whitespace or an extension (`;name=value`) before the line's end.
+            const end = data.indexOf('\r\n', index, 'latin1');
+            if (end === -1) return this.keepLine(data, offset);
+            if (!CHUNK_SIZE_REST.test(data.toString('latin1', index, end))) throw this.error({ message: 'bad chunk size line', status: 400 });
+            offset = end + 2;
+          }
           if (size === 0) this.state = State.Trailers;
           else {
             this.remaining = size;
@@ -296,6 +312,14 @@ export abstract class MessageParser {
     if (!DIGITS.test(value)) throw this.error({ message: 'bad content-length', status: 400 });
     return Number(value);
   }
+}
+
+/** The value of a hex digit's byte, or -1. */
+function hexValue(byte: number): number {
+  if (byte >= 0x30 && byte <= 0x39) return byte - 0x30;
+  const lower = byte | 0x20;
+  if (lower >= 0x61 && lower <= 0x66) return lower - 0x61 + 10;
+  return -1;
 }
 
 /** Whether the last transfer coding of a Transfer-Encoding list is chunked. */
