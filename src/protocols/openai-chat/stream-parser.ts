@@ -22,6 +22,7 @@ import { createSseEventDecoder } from '../shared/sse-event-decoder.ts';
 import { parseOpenAIFinishReason } from './map-openai-finish-reason.ts';
 import { parseOpenAIUsage } from './openai-usage.ts';
 import { parseOpenAIStreamError } from './errors.ts';
+import { TextDeltaReader } from './text-delta-fast.ts';
 
 type SimpleKind = 'text' | 'refusal' | 'thinking';
 
@@ -45,6 +46,7 @@ export function createOpenAIChatStreamParser(): StreamParser {
   let lastToolKey: string | undefined;
   let sawRefusal = false;
   let pendingFinish: Extract<IRStreamEvent, { type: 'finish' }> | undefined;
+  const textDeltas = new TextDeltaReader();
 
   function closeOpen(out: IRStreamEvent[]): void {
     if (open === undefined) return;
@@ -199,12 +201,22 @@ export function createOpenAIChatStreamParser(): StreamParser {
   function handleEvents(events: Array<{ data: string }>, out: IRStreamEvent[]): void {
     for (const event of events) {
       if (done) return;
-      if (event.data.trim() === '[DONE]') {
+      const data = event.data;
+      const text = textDeltas.textOf(data);
+      if (text !== undefined) {
+        // What handleChunk does with a content-only delta of choice 0 (see TextDeltaReader).
+        if (pendingFinish === undefined) appendSimple('text', text, out);
+        continue;
+      }
+      if (data.trim() === '[DONE]') {
         finishStream(out);
         continue;
       }
-      const chunk = parseJsonOrUndefined(event.data);
-      if (isRecord(chunk)) handleChunk(chunk, out);
+      const chunk = parseJsonOrUndefined(data);
+      if (isRecord(chunk)) {
+        handleChunk(chunk, out);
+        textDeltas.learn(data, chunk);
+      }
     }
   }
 
