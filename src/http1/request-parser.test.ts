@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { IncomingHttpHeaders } from 'node:http';
 import { HttpRequestError, MAX_REQUEST_HEAD_BYTES, RequestParser } from './request-parser.ts';
 import type { RequestHead } from './request-parser.ts';
+import { feed, splits } from './parser.test-helper.ts';
 
 interface Parsed {
   heads: RequestHead[];
@@ -22,20 +23,9 @@ function parse(pieces: (string | Buffer)[], maxHeadBytes?: number): Parsed {
     onEnd() { result.ends += 1; },
   }, maxHeadBytes);
   result.parser = parser;
-  for (const piece of pieces) result.leftover += parser.execute(typeof piece === 'string' ? Buffer.from(piece, 'latin1') : piece);
+  result.leftover = feed(pieces, (input) => parser.execute(input));
   result.body = Buffer.concat(chunks);
   return result;
-}
-
-/** Every way of cutting `text` in two, and a three-way cut beside each. */
-function splits(text: string): string[][] {
-  const ways: string[][] = [[text]];
-  for (let i = 1; i < text.length; i++) {
-    ways.push([text.slice(0, i), text.slice(i)]);
-    const j = Math.min(text.length - 1, i + 3);
-    if (j > i) ways.push([text.slice(0, i), text.slice(i, j), text.slice(j)]);
-  }
-  return ways;
 }
 
 function describe(pieces: string[]): string {

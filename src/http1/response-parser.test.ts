@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { IncomingHttpHeaders } from 'node:http';
 import { ResponseParser, MAX_HEAD_BYTES } from './response-parser.ts';
 import { HttpClientError } from './errors.ts';
+import { feed, splits } from './parser.test-helper.ts';
 
 interface Parsed {
   heads: { status: number; headers: IncomingHttpHeaders }[];
@@ -23,20 +24,9 @@ function parse(pieces: (string | Buffer)[], method = 'POST'): Parsed {
   });
   result.parser = parser;
   parser.expect(method);
-  for (const piece of pieces) result.leftover += parser.execute(typeof piece === 'string' ? Buffer.from(piece, 'latin1') : piece);
+  result.leftover = feed(pieces, (input) => parser.execute(input));
   result.body = Buffer.concat(chunks);
   return result;
-}
-
-/** Every way of cutting `text` in two and in three. */
-function splits(text: string): string[][] {
-  const ways: string[][] = [[text]];
-  for (let i = 1; i < text.length; i++) {
-    ways.push([text.slice(0, i), text.slice(i)]);
-    const j = Math.min(text.length - 1, i + 3);
-    if (j > i) ways.push([text.slice(0, i), text.slice(i, j), text.slice(j)]);
-  }
-  return ways;
 }
 
 function protocolError(run: () => unknown, pattern: RegExp): void {

@@ -140,6 +140,10 @@ export class IncomingRequest extends EventEmitter {
     return this;
   }
 
+  override addListener(event: string | symbol, listener: (...args: any[]) => void): this {
+    return this.on(event, listener);
+  }
+
   resume(): this {
     this.pausedByCaller = false;
     if (!this.flowing) {
