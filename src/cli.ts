@@ -162,7 +162,7 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write(`Login failed: ${status.status === 'failed' ? status.reason : 'unknown outcome'}\n`);
         return 1;
       } finally {
-        oauth.close();
+        await oauth.close();
         await client.close();
       }
     }

@@ -213,3 +213,17 @@ test('broken files are reported with name and reason, never fatal', async (conte
   assert.deepEqual(store.problems().map((problem) => problem.file), ['missing.json', 'other-name.json'], 'a fixed file leaves the list');
   assert.equal(store.get('bad-json')?.id, 'bad-json');
 });
+
+test('close() waits for the writes under way, then refuses new ones: the folder can be removed at once', async (context) => {
+  const directory = await tempFolder();
+  context.after(() => rm(dirname(directory), { recursive: true, force: true }));
+  const store = await TokenStore.open({ directory, watch: false });
+  const saves = [store.save(copilot('copilot-a')), store.save(kiro('kiro-b'))];
+  await store.close();
+  // Both writes are on disk by the time close() resolves, temporary files gone.
+  assert.deepEqual((await readdir(directory)).sort(), ['copilot-a.json', 'kiro-b.json']);
+  await Promise.all(saves);
+  await assert.rejects(store.save(copilot('copilot-late')), /credential store is closed/);
+  await rm(dirname(directory), { recursive: true });
+  assert.equal(store.get('copilot-a')?.provider, 'copilot', 'reads still answered');
+});

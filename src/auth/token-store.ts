@@ -181,12 +181,17 @@ export class TokenStore extends EventEmitter<TokenStoreEvents> {
     });
   }
 
-  /** Stops watching the folder. The store still answers reads. */
-  close(): void {
+  /**
+   * Stops watching the folder and taking writes; resolves once the writes already begun or
+   * queued are on disk, so that whoever removes the folder next does not race one. The
+   * store still answers reads.
+   */
+  close(): Promise<void> {
     this.closed = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.watcher?.close();
     this.watcher = undefined;
+    return this.queue.then(() => undefined);
   }
 
   private startWatching(): void {
@@ -245,6 +250,7 @@ export class TokenStore extends EventEmitter<TokenStoreEvents> {
 
   /** Saves, deletes and rescans run one at a time so memory never goes back to an older folder. */
   private serially<T>(task: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('the credential store is closed: the gateway is shutting down'));
     const run = this.queue.then(task, task);
     this.queue = run.catch(() => undefined);
     return run;

@@ -146,11 +146,12 @@ export class OAuthCredentials extends EventEmitter {
     if (this.copilotModels.length === 0 && ids.some((id) => this.store.get(id)?.provider === 'copilot')) this.refreshCopilotModels().catch(onError);
   }
 
-  close(): void {
+  /** Stops the timers and logins; resolves once the credential writes under way are done. */
+  close(): Promise<void> {
     this.closed = true;
     if (this.timer !== undefined) clearInterval(this.timer);
     this.logins.close();
-    this.store.close();
+    return this.store.close();
   }
 
   /** Usable credentials of a provider, as routing sees them: invalid or exhausted ones left out. */

@@ -358,7 +358,7 @@ async function start(options: GatewayOptions, made: string[]): Promise<RunningGa
           server.close(() => resolve());
           server.closeAllConnections();
         });
-        if (options.oauth === undefined) oauth?.close();
+        if (options.oauth === undefined) await oauth?.close();
         await client.destroy();
         await runtime.images.close();
         if (options.state === undefined) await state.close();
