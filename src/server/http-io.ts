@@ -1,5 +1,5 @@
 /**
- * Small I/O helpers for node:http handlers: bounded body reading and JSON replies.
+ * Small I/O helpers for the handlers (on either HTTP server): bounded body reading and JSON replies.
  */
 import type { GatewayRequest, GatewayResponse } from './types.ts';
 import { GatewayError } from '../errors.ts';
