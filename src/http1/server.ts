@@ -398,8 +398,10 @@ export class OutgoingResponse extends EventEmitter {
   private head(length: number | undefined): string {
     const status = this.statusCode;
     const request = this.req;
-    const reason = this.statusMessage ?? REASONS[status] ?? 'Unknown';
-    if (/[\r\n]/.test(reason)) throw new TypeError('invalid status message');
+    // The table's reasons are known good; only one a handler gave is checked.
+    const message = this.statusMessage;
+    if (message !== undefined && /[\r\n]/.test(message)) throw new TypeError('invalid status message');
+    const reason = message ?? REASONS[status] ?? 'Unknown';
     let text = `HTTP/1.1 ${status} ${reason}\r\n`;
     let contentLength = false;
     let transferEncoding: string | undefined;
@@ -497,13 +499,10 @@ class Connection {
   /** Sweeper ticks: when the current head began arriving, and since when the connection is idle. */
   headSince = 0;
   idleSince: number;
-  readonly keepAliveLines: string;
-
   constructor(server: Http1Server, socket: net.Socket) {
     this.server = server;
     this.socket = socket;
     this.idleSince = server.tick;
-    this.keepAliveLines = server.keepAliveLines;
     this.parser = new RequestParser({
       onRequest: (head) => this.onRequest(head),
       onBody: (chunk) => this.request?.push(chunk),
@@ -515,6 +514,11 @@ class Connection {
     socket.on('error', () => { /* 'close' follows and does the cleaning up */ });
     socket.on('close', () => this.onClose());
     socket.on('drain', () => this.response?.emit('drain'));
+  }
+
+  /** The head's keep-alive lines, the same for every connection of the server. */
+  get keepAliveLines(): string {
+    return this.server.keepAliveLines;
   }
 
   get idle(): boolean {
